@@ -1,0 +1,82 @@
+"""Dense layers, activations, softmax and the cross-entropy loss, forward and backward in pairs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+LEAKY_SLOPE = 0.01
+
+
+def dense_forward(x, w, b):
+    """Inputs: x (N, D_in), w (D_in, D_out), b (D_out,). Returns: out (N, D_out) and a cache."""
+    out = x @ w
+    out += b
+    return out, (x, w)
+
+
+def dense_backward(dout, cache, need_dx=True):
+    """Inputs: dout (N, D_out). Returns: dx (N, D_in) or None, dw (D_in, D_out), db (D_out,)."""
+    x, w = cache
+    dx = dout @ w.T if need_dx else None
+    return dx, x.T @ dout, dout.sum(axis=0)
+
+
+def activation_forward(z, kind):
+    """Elementwise activation of the weighted input z (any shape)."""
+    if kind == "relu":
+        return np.maximum(z, 0)
+    if kind == "leaky_relu":
+        return np.where(z > 0, z, z * np.float32(LEAKY_SLOPE))
+    if kind == "tanh":
+        return np.tanh(z)
+    if kind == "sigmoid":
+        return sigmoid(z)
+    raise ValueError(f"unknown activation {kind!r}")
+
+
+def activation_backward(dout, z, a, kind):
+    """Gradient through the activation, given its input z and output a."""
+    if kind == "relu":
+        return dout * (z > 0)
+    if kind == "leaky_relu":
+        return np.where(z > 0, dout, dout * np.float32(LEAKY_SLOPE))
+    if kind == "tanh":
+        return dout * (1 - a * a)
+    if kind == "sigmoid":
+        return dout * a * (1 - a)
+    raise ValueError(f"unknown activation {kind!r}")
+
+
+def sigmoid(z):
+    # Written with exp(-|z|) so that neither branch overflows.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
+
+
+def softmax_forward(z):
+    """Inputs: logits z (N, K). Returns: probabilities (N, K), rows summing to 1."""
+    shifted = z - z.max(axis=-1, keepdims=True)  # the largest logit becomes 0: exp cannot overflow
+    e = np.exp(shifted)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def softmax_backward(dout, p):
+    """Jacobian-vector product of softmax: dz_i = p_i * (dout_i - sum_j dout_j p_j)."""
+    return p * (dout - (dout * p).sum(axis=-1, keepdims=True))
+
+
+def cross_entropy(logits, labels):
+    """Mean cross-entropy of softmax(logits) against integer labels, from the logits directly.
+
+    Inputs: logits (N, K), labels (N,). Returns: loss (float), dlogits (N, K), probabilities (N, K).
+    """
+    n = logits.shape[0]
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_norm = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    log_p = shifted - log_norm
+    loss = -float(log_p[np.arange(n), labels].mean())
+    p = np.exp(log_p)
+    dlogits = p.copy()
+    dlogits[np.arange(n), labels] -= 1
+    dlogits /= n
+    return loss, dlogits, p
