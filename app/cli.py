@@ -14,7 +14,7 @@ def cmd_train(args) -> int:
 
     settings = TrainSettings(
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
-        augment=not args.no_augment, seed=args.seed, limit=args.limit,
+        weight_decay=args.weight_decay, augment=not args.no_augment, seed=args.seed, limit=args.limit,
     )
     metadata = run(args.data, args.out, settings, arch=args.arch)
     test = metadata.get("test_accuracy")
@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=int, default=64)
     train.add_argument("--lr", type=float, default=2e-3)
     train.add_argument("--optimizer", default="adam", choices=["adam", "sgd"])
+    train.add_argument("--weight-decay", type=float, default=0.0, help="decoupled weight decay (Adam only)")
     train.add_argument("--limit", type=int, default=None, help="train on the first N digits only")
     train.add_argument("--no-augment", action="store_true", help="train on the digits as they are")
     train.set_defaults(func=cmd_train)

@@ -1,0 +1,114 @@
+"""Routes that run the network: trace a drawing or a photo, explain one unit."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+
+from ..nn.explain import explain_unit
+from ..preprocess import ImageError, decode_data_url, preprocess_bytes
+from .deps import ModelsDep, SettingsDep, find_model
+from .responses import JSONBytes
+from .schemas import (
+    ApiError, ExplainRequest, PredictRequest, explanation_response, openapi_body, parse_json_object,
+    parse_pixels, parse_unit, trace_response,
+)
+
+router = APIRouter(prefix="/api", tags=["predict"])
+
+# Decoding a large photo takes tens of milliseconds: do it off the event loop.
+LARGE_IMAGE_BYTES = 200_000
+
+
+def _us(start: float) -> int:
+    return round((time.perf_counter() - start) * 1e6)
+
+
+async def _preprocess(data: bytes, settings) -> tuple:
+    try:
+        if len(data) > LARGE_IMAGE_BYTES:
+            pre = await asyncio.to_thread(preprocess_bytes, data, settings.max_image_pixels)
+        else:
+            pre = preprocess_bytes(data, settings.max_image_pixels)
+    except ImageError as err:
+        raise ApiError(err.status, str(err)) from None
+    return pre.pixels[None], pre
+
+
+def _trace(model, x, pre, steps, timing, started):
+    t = time.perf_counter()
+    traces = model.network.trace(x)
+    timing["forward"] = _us(t)
+    t = time.perf_counter()
+    body = trace_response(model, x, traces, pre, steps)
+    timing["encode"] = _us(t)
+    timing["total"] = _us(started)
+    body["timing_us"] = timing
+    return JSONBytes(body)
+
+
+@router.post("/predict", openapi_extra=openapi_body(PredictRequest))
+async def create_trace(request: Request, models: ModelsDep, settings: SettingsDep):
+    """Trace a 28x28 drawing (`pixels`) or an image (`image`, base64 or a data URL)."""
+    started = time.perf_counter()
+    data = parse_json_object(await request.body())
+    model = find_model(models, data.get("model"), settings)
+    timing = {"parse": 0, "preprocess": 0}
+    if ("pixels" in data) == ("image" in data):
+        raise ApiError(422, "Send either pixels (a 28x28 array) or image (a data URL), not both or neither.")
+    if "pixels" in data:
+        x, pre = parse_pixels(data["pixels"], model.architecture.input_shape), None
+        timing["parse"] = _us(started)
+    else:
+        if not isinstance(data["image"], str):
+            raise ApiError(422, "image must be a string: a base64 image or a data URL.")
+        try:
+            raw = decode_data_url(data["image"])
+        except ImageError as err:
+            raise ApiError(err.status, str(err)) from None
+        timing["parse"] = _us(started)
+        t = time.perf_counter()
+        x, pre = await _preprocess(raw, settings)
+        timing["preprocess"] = _us(t)
+    return _trace(model, x, pre, data.get("steps", True) is not False, timing, started)
+
+
+@router.post("/predict/upload")
+async def create_trace_from_upload(
+    models: ModelsDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="any image Pillow reads")],
+    model: Annotated[str | None, Form()] = None,
+):
+    """Trace an uploaded image file, after MNIST-style preprocessing."""
+    started = time.perf_counter()
+    chosen = find_model(models, model, settings)
+    raw = await file.read()
+    await file.close()
+    timing = {"parse": _us(started)}
+    t = time.perf_counter()
+    x, pre = await _preprocess(raw, settings)
+    timing["preprocess"] = _us(t)
+    return _trace(chosen, x, pre, True, timing, started)
+
+
+@router.post("/explain", openapi_extra=openapi_body(ExplainRequest))
+async def create_explanation(request: Request, models: ModelsDep, settings: SettingsDep):
+    """The exact arithmetic that produced one unit of one layer."""
+    data = parse_json_object(await request.body())
+    model = find_model(models, data.get("model"), settings)
+    arch = model.architecture
+    x = parse_pixels(data.get("pixels"), arch.input_shape)
+    layer = data.get("layer")
+    names = [spec.name for spec in arch.layers]
+    if layer not in names:
+        raise ApiError(422, f"No layer {layer!r}; the layers are {', '.join(names)}.")
+    out_shape = arch.output_shapes()[names.index(layer)]
+    unit = parse_unit(data, out_shape, layer)
+    traces = model.network.trace(x)
+    return JSONBytes(explanation_response(model, explain_unit(model.network, x, traces, layer, unit), unit))
+
+

@@ -1,0 +1,197 @@
+"""What the API receives and what it returns.
+
+Requests are read with orjson and checked here by hand rather than by a pydantic model:
+a drawing is 784 numbers, and validating them one by one would cost more than running the
+network. The pydantic models below only describe the bodies in the OpenAPI schema.
+Responses are built here too; the numerical code never sees JSON.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import orjson
+from pydantic import BaseModel, Field
+
+from ..models import Model
+from ..nn.architecture import CONV, DENSE, MAXPOOL, WINDOWED_KINDS
+from ..nn.network import LayerTrace
+from ..preprocess import Preprocessed, png_data_url
+from .tensors import encode, encode_many
+
+
+class ApiError(Exception):
+    """A request we answer with a 4xx and a sentence the student can act on."""
+
+    def __init__(self, status: int, detail: str):
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+# -- request bodies (documentation only) ---------------------------------------------------
+class PredictRequest(BaseModel):
+    model: str | None = Field(None, description="model id, default the MNIST model")
+    pixels: list[list[float]] | None = Field(None, description="28x28 floats in 0..1, white ink on black")
+    image: str | None = Field(None, description="a base64 image or data URL, e.g. canvas.toDataURL()")
+    steps: bool = Field(True, description="include the preprocessing images (false while drawing)")
+
+
+class ExplainRequest(BaseModel):
+    model: str | None = None
+    pixels: list[list[float]] = Field(description="the 28x28 input as returned in a trace")
+    layer: str
+    channel: int | None = None
+    y: int | None = None
+    x: int | None = None
+    index: int | None = None
+
+
+def openapi_body(model: type[BaseModel]) -> dict:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": model.model_json_schema()}}}}
+
+
+# -- reading requests --------------------------------------------------------------------
+def parse_json_object(body: bytes) -> dict:
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        try:  # Python's parser accepts NaN and Infinity, so the pixel checks can name them
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            raise ApiError(422, "The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise ApiError(422, "The request body must be a JSON object, such as {\"pixels\": [[...]]}.")
+    return data
+
+
+def parse_pixels(value, shape: tuple[int, int, int]) -> np.ndarray:
+    """A (H, W) list of numbers in 0..1 -> float32 (C, H, W) input, quantised to 8 bits as MNIST is."""
+    c, h, w = shape
+    expected = f"pixels must be a {h}x{w} array: a list of {h} rows of {w} numbers from 0 (black) to 1 (white ink)"
+    if not isinstance(value, list):
+        raise ApiError(422, expected + ".")
+    try:
+        array = np.array(value, dtype=np.float32)
+    except (ValueError, TypeError):
+        raise ApiError(422, expected + "; some rows are missing, ragged or not numbers.") from None
+    if array.shape not in ((h, w), (c, h, w)):
+        raise ApiError(422, f"{expected}; got shape {list(array.shape)}.")
+    if np.isnan(array).any():
+        raise ApiError(422, "pixels contain NaN (not a number); every pixel must be a number from 0 to 1.")
+    if np.isinf(array).any():
+        raise ApiError(422, "pixels contain an infinite value; every pixel must be a number from 0 to 1.")
+    if array.min() < 0 or array.max() > 1:
+        bad = float(array.min()) if array.min() < 0 else float(array.max())
+        raise ApiError(422, f"pixel values must lie between 0 and 1; found {bad:g}.")
+    return (np.round(array.reshape(shape) * 255) / 255).astype(np.float32)
+
+
+def parse_unit(data: dict, out_shape: tuple[int, ...], layer: str) -> tuple[int, ...]:
+    keys = ("channel", "y", "x") if len(out_shape) == 3 else ("index",)
+    unit = []
+    for key in keys:
+        value = data.get(key)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ApiError(422, f"Layer {layer} needs an integer {' , '.join(keys)}; {key} is missing or not an integer.")
+        unit.append(value)
+    for key, value, size in zip(keys, unit, out_shape):
+        if not 0 <= value < size:
+            raise ApiError(422, f"{key}={value} is outside layer {layer}, whose shape is {list(out_shape)}.")
+    return tuple(unit)
+
+
+# -- responses ---------------------------------------------------------------------------
+def model_summary(model: Model) -> dict:
+    arch = model.architecture
+    return {
+        "id": model.id,
+        "name": model.name,
+        "dataset": model.metadata.get("dataset", "unknown"),
+        "class_names": list(arch.class_names),
+        "input_shape": list(arch.input_shape),
+        "test_accuracy": model.metadata.get("test_accuracy"),
+    }
+
+
+def model_detail(model: Model) -> dict:
+    arch = model.architecture
+    params = arch.param_shapes()
+    layers = []
+    size, jump, offset = 1, 1, 0  # a unit of the input sees itself
+    for spec, in_shape, out_shape in zip(arch.layers, arch.input_shapes(), arch.output_shapes()):
+        rf = None
+        if spec.kind in WINDOWED_KINDS:
+            pad = spec.padding if spec.kind == CONV else 0
+            size, offset, jump = size + (spec.kernel - 1) * jump, offset - pad * jump, jump * spec.stride
+            rf = {"size": size, "jump": jump, "offset": offset}
+        shapes = {k.split(".")[1]: list(v) for k, v in params.items() if k.startswith(spec.name + ".")}
+        layers.append(
+            {
+                "name": spec.name, "kind": spec.kind, "channels": spec.channels, "kernel": spec.kernel,
+                "stride": spec.stride, "padding": spec.padding, "activation": spec.activation,
+                "input_shape": list(in_shape), "output_shape": list(out_shape), "params": shapes,
+                "n_params": int(sum(np.prod(s) for s in shapes.values())), "receptive_field": rf,
+            }
+        )
+    return {**model_summary(model), "metadata": model.metadata, "layers": layers}
+
+
+def weights_response(model: Model) -> dict:
+    p = model.network.params
+    layers = [
+        {"name": spec.name, "w": encode(p[f"{spec.name}.w"]), "b": encode(p[f"{spec.name}.b"])}
+        for spec in model.architecture.layers
+        if spec.has_params
+    ]
+    return {"model": model.id, "layers": layers}
+
+
+def trace_response(model: Model, x: np.ndarray, traces: list[LayerTrace], pre: Preprocessed | None, steps: bool) -> dict:
+    """The whole trace; maps travel as float16 to keep a response under 48 KB."""
+    arrays, owners = [], []  # owners[i] = (layer index, key) of arrays[i]
+    for i, t in enumerate(traces):
+        arrays.append(t.output)
+        owners.append((i, "output"))
+        if t.kind in (CONV, DENSE):
+            arrays.append(t.weighted_input)
+            owners.append((i, "weighted_input"))
+    tensors, mins, maxs = encode_many(arrays, "float16")
+    layers = [{"name": t.name, "kind": t.kind, "shape": list(t.output.shape)} for t in traces]
+    for (i, key), tensor, lo, hi in zip(owners, tensors, mins.tolist(), maxs.tolist()):
+        layers[i][key] = tensor
+        if key == "output":
+            layers[i]["min"], layers[i]["max"] = lo, hi
+        else:
+            layers[i]["weighted_min"], layers[i]["weighted_max"] = lo, hi
+    for layer, t in zip(layers, traces):
+        if t.kind == MAXPOOL:
+            layer["argmax"] = encode(t.argmax, "uint8")
+    probabilities = traces[-1].output
+    label = int(probabilities.argmax())
+    return {
+        "model": model.id,
+        "label": label,
+        "class_name": model.architecture.class_names[label],
+        "probabilities": probabilities.tolist(),
+        "input": encode(np.round(x * 255), "uint8"),
+        "layers": layers,
+        "preprocessing": None if pre is None else preprocessing_response(pre, steps),
+    }
+
+
+def preprocessing_response(pre: Preprocessed, steps: bool) -> dict:
+    result = dict(pre.info)
+    result["steps"] = [
+        {"name": name, "caption": caption, "width": int(img.shape[1]), "height": int(img.shape[0]), "image": png_data_url(img)}
+        for name, caption, img in pre.steps
+    ] if steps else []
+    return result
+
+
+def explanation_response(model: Model, explanation: dict, unit: tuple[int, ...]) -> dict:
+    result = {"model": model.id}
+    for key, value in explanation.items():
+        result[key] = encode(value, "uint8" if key == "in_padding" else "float32") if isinstance(value, np.ndarray) else value
+    result["unit"] = dict(zip(("channel", "y", "x"), unit)) if len(unit) == 3 else {"index": unit[0]}
+    return result

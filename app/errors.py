@@ -1,0 +1,42 @@
+"""Every error becomes JSON with a sentence in `detail`: never a stack trace, never HTML."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from .api.responses import JSONBytes
+from .api.schemas import ApiError
+
+log = logging.getLogger("cnnvis")
+
+
+def _describe(error: dict) -> str:
+    where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
+    return f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", "invalid request")
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def on_api_error(request: Request, exc: ApiError):
+        return JSONBytes({"detail": exc.detail}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError):
+        problems = "; ".join(_describe(e) for e in exc.errors()[:5])
+        return JSONBytes({"detail": f"The request is not as expected: {problems}."}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def on_http_error(request: Request, exc: HTTPException):
+        detail = exc.detail if isinstance(exc.detail, str) else "The request could not be handled."
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"Nothing here: {request.url.path} is not a page or API route of cnnvis."
+        return JSONBytes({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception):
+        log.exception("unexpected error on %s", request.url.path)
+        return JSONBytes({"detail": "Something went wrong on the server; please try again."}, status_code=500)

@@ -1,0 +1,49 @@
+"""The FastAPI application: models loaded once at start-up, middleware, routers, static files."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.formparsers import MultiPartParser
+from starlette.middleware.gzip import GZipMiddleware
+
+from . import errors, web
+from .api import models, predict
+from .middleware import BodySizeLimit, SecurityHeaders
+from .models import load_shipped
+from .paths import STATIC_DIR
+from .settings import Settings
+
+
+def create_app(settings: Settings | None = None, loaded_models: dict | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    # Uploads stay in memory (the body limit bounds them) and are never spooled to disk.
+    MultiPartParser.spool_max_size = settings.max_body_bytes + 1
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.models = loaded_models if loaded_models is not None else load_shipped()
+        yield
+
+    app = FastAPI(title="cnnvis", summary="See inside a convolutional network.", lifespan=lifespan)
+    app.state.settings = settings
+    errors.install(app)
+    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=5)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    app.include_router(models.router)
+    app.include_router(predict.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/healthz", tags=["health"])
+    def read_health():
+        """Liveness: answers as soon as the app is up."""
+        return {"status": "ok"}
+
+    return app
+
+
+app = create_app()

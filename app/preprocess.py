@@ -1,0 +1,196 @@
+"""Turn any image into the 28x28 input a network trained on MNIST expects.
+
+MNIST's own recipe (from its documentation): white ink on black, the digit's bounding box
+scaled to fit 20x20 keeping its aspect ratio, with anti-aliasing, then placed in a 28x28
+field so that its centre of mass sits at the centre (measured on the MNIST test set: mean
+centre of mass at row 14.0, column 14.0). Pixels are 8-bit, so the result is quantised to
+multiples of 1/255 as MNIST's bytes are.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+SIZE = 28
+BOX = 20
+CENTRE = 14.0
+ANALYSIS_SIDE = 320  # larger images are reduced to this before looking for the ink
+PREVIEW_SIDE = 64  # the intermediate images a page shows
+MIN_CONTRAST = 0.15  # ink must differ from the background by this much (0..1) to count
+INK_FLOOR = 0.2  # after contrast stretching, fainter pixels are background noise
+
+SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+
+
+class ImageError(ValueError):
+    """An image we cannot use; ``status`` is the HTTP status that says why (413, 415, 422)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Preprocessed:
+    pixels: np.ndarray  # (28, 28) float32, multiples of 1/255
+    info: dict = field(default_factory=dict)
+    steps: list[tuple[str, str, np.ndarray]] = field(default_factory=list)  # (name, caption, uint8 image)
+
+
+def open_image(data: bytes, max_pixels: int) -> Image.Image:
+    """Decode the first frame of any image Pillow reads, refusing bombs and non-images."""
+    if not data:
+        raise ImageError(422, "The file is empty: choose a picture of a digit.")
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<?xml", b"<svg", b"<!doctype svg")) or b"<svg" in head:
+        raise ImageError(415, "SVG drawings are not supported: export the picture as PNG or JPEG and upload that.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > max_pixels:
+                raise ImageError(
+                    413, f"The image is {width}x{height} pixels; at most {max_pixels // 1_000_000} megapixels please."
+                )
+            image.seek(0)  # the first frame of an animation
+            image.load()
+    except ImageError:
+        raise
+    except UnidentifiedImageError as err:
+        raise ImageError(415, "This file is not an image we can read: upload a PNG, JPEG, GIF, BMP or WebP.") from err
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        raise ImageError(413, "The image has too many pixels to open safely.") from err
+    except Exception as err:  # any decoder failure on a user's file means the file is damaged
+        raise ImageError(422, "The image file is damaged or incomplete: try saving it again.") from err
+    if width < 1 or height < 1:
+        raise ImageError(422, "The image has no pixels.")
+    return image
+
+
+def luminance(image: Image.Image) -> np.ndarray:
+    """Grey levels in 0..1, with any transparency composited onto the background that
+    contrasts with the ink (dark ink onto white, light ink onto black)."""
+    try:
+        image = ImageOps.exif_transpose(image)
+    except Exception:  # a broken EXIF block is not worth refusing the picture for
+        pass
+    if image.mode in SIXTEEN_BIT_MODES or image.mode == "I":
+        values = np.asarray(image, dtype=np.float32)
+        return values / (65535.0 if image.mode != "I" or values.max() > 255 else 255.0)
+    if image.mode == "F":
+        values = np.nan_to_num(np.asarray(image, dtype=np.float32))
+        top = values.max()
+        return np.clip(values / top if top > 1 else values, 0, 1)
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+    if not has_alpha:
+        rgb = image if image.mode in ("L", "RGB") else image.convert("RGB")
+        return np.asarray(rgb.convert("L"), dtype=np.float32) / 255
+    rgba = image.convert("RGBA")
+    grey = np.asarray(rgba.convert("L"), dtype=np.float32) / 255
+    alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255
+    if alpha.max() == 0:
+        raise ImageError(422, "The image is completely transparent: there is no digit to read.")
+    ink_is_dark = float((grey * alpha).sum() / alpha.sum()) < 0.5
+    background = 1.0 if ink_is_dark else 0.0
+    return grey * alpha + background * (1 - alpha)
+
+
+def _reduce(grey: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    """Shrink (antialiased) so the longer side is at most `side`; returns the image and the factor."""
+    h, w = grey.shape
+    factor = min(1.0, side / max(h, w))
+    if factor == 1.0:
+        return grey, 1.0
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))
+    return np.asarray(Image.fromarray(grey, "F").resize(size, Image.Resampling.BOX)), factor
+
+
+def to_mnist(grey: np.ndarray) -> Preprocessed:
+    """Inputs: grey levels (H, W) in 0..1, ink either dark or light. Returns: the 28x28 input."""
+    original_h, original_w = grey.shape
+    grey, factor = _reduce(grey.astype(np.float32, copy=False), ANALYSIS_SIDE)
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    light = float(np.median(border)) > 0.5
+    if light:
+        grey = 1 - grey
+        border = 1 - border
+    background, peak = float(np.median(border)), float(grey.max())
+    if peak - background < MIN_CONTRAST:
+        raise ImageError(422, "No ink found: the image is blank. Draw or upload a digit.")
+    ink = np.clip((grey - background) / (peak - background), 0, 1)
+    ink[ink < INK_FLOOR] = 0
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if rows.size == 0:
+        raise ImageError(422, "No ink found: the image is blank. Draw or upload a digit.")
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    crop = ink[y0:y1, x0:x1]
+
+    h, w = crop.shape
+    scale = BOX / max(h, w)
+    fit_w, fit_h = max(1, round(w * scale)), max(1, round(h * scale))
+    fitted = np.asarray(Image.fromarray(crop, "F").resize((fit_w, fit_h), Image.Resampling.LANCZOS))
+    fitted = np.clip(fitted, 0, 1)
+
+    mass = fitted.sum()
+    cy = float((fitted.sum(axis=1) * np.arange(fit_h)).sum() / mass)
+    cx = float((fitted.sum(axis=0) * np.arange(fit_w)).sum() / mass)
+    top = min(max(round(CENTRE - cy), 0), SIZE - fit_h)
+    left = min(max(round(CENTRE - cx), 0), SIZE - fit_w)
+    canvas = np.zeros((SIZE, SIZE), np.float32)
+    canvas[top : top + fit_h, left : left + fit_w] = fitted
+    pixels = (np.round(canvas * 255) / 255).astype(np.float32)
+
+    bbox = [round(x0 / factor), round(y0 / factor), min(original_w, round(x1 / factor)), min(original_h, round(y1 / factor))]
+    info = {
+        "inverted": light,
+        "background": "light" if light else "dark",
+        "original_size": [original_w, original_h],
+        "bbox": bbox,
+        "scale": round(scale * factor, 5),  # original pixels -> 20x20 box
+        "shift": [top - (SIZE - fit_h) / 2, left - (SIZE - fit_w) / 2],  # centre of mass vs plain centring
+    }
+    steps = [
+        ("grayscale", "Grey levels" + (", inverted to white ink on black" if light else ""), _preview(ink)),
+        ("cropped", "Cropped to the ink's bounding box", _preview(crop)),
+        ("fitted", f"Scaled to fit a 20x20 box ({fit_w}x{fit_h})", _to_uint8(fitted)),
+        ("centred", "Placed in 28x28, centred on its centre of mass", _to_uint8(pixels)),
+    ]
+    return Preprocessed(pixels, info, steps)
+
+
+def _to_uint8(values: np.ndarray) -> np.ndarray:
+    return np.round(np.clip(values, 0, 1) * 255).astype(np.uint8)
+
+
+def _preview(values: np.ndarray) -> np.ndarray:
+    return _to_uint8(_reduce(values, PREVIEW_SIDE)[0])
+
+
+def preprocess_bytes(data: bytes, max_pixels: int) -> Preprocessed:
+    return to_mnist(luminance(open_image(data, max_pixels)))
+
+
+def decode_data_url(text: str) -> bytes:
+    """The bytes of a base64 string or a data URL such as a canvas's toDataURL()."""
+    if text.startswith("data:"):
+        header, _, text = text.partition(",")
+        if ";base64" not in header:
+            raise ImageError(422, "The image data URL must be base64-encoded (data:image/png;base64,...).")
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError as err:
+        raise ImageError(422, "The image is not valid base64: send a data URL from canvas.toDataURL().") from err
+
+
+def png_data_url(image: np.ndarray) -> str:
+    """A small uint8 greyscale image as a PNG data URL the page can show directly."""
+    buffer = io.BytesIO()
+    Image.fromarray(image, "L").save(buffer, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
