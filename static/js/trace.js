@@ -1,0 +1,78 @@
+// Turning API answers (trace, weights, explanation) into typed arrays once. No DOM.
+
+import { decodeTensor, extent, toUnit } from "./tensor.js";
+
+function isTensor(value) {
+  return value !== null && typeof value === "object" && typeof value.data === "string" && Array.isArray(value.shape);
+}
+
+/**
+ * A Trace from POST /api/predict -> {model, label, className, probabilities, input,
+ * layers: Map(name -> layer), order: [names], preprocessing, timing}. Each layer:
+ * {name, kind, shape, output, weighted, argmax, range: [min, max], weightedRange}; maps are
+ * Float32Arrays in C order, the input a Float32Array of 0..1 values (byte / 255).
+ */
+export function decodeTrace(json) {
+  const input = decodeTensor(json.input);
+  const layers = new Map();
+  for (const raw of json.layers) {
+    const output = decodeTensor(raw.output).data;
+    const layer = {
+      name: raw.name,
+      kind: raw.kind,
+      shape: raw.shape,
+      output,
+      range: [raw.min ?? extent(output)[0], raw.max ?? extent(output)[1]],
+      weighted: null,
+      weightedRange: null,
+      argmax: raw.argmax ? decodeTensor(raw.argmax).data : null,
+    };
+    if (raw.weighted_input) {
+      layer.weighted = decodeTensor(raw.weighted_input).data;
+      const [lo, hi] = extent(layer.weighted);
+      layer.weightedRange = [raw.weighted_min ?? lo, raw.weighted_max ?? hi];
+    }
+    layers.set(raw.name, layer);
+  }
+  let preprocessing = null;
+  if (json.preprocessing) {
+    preprocessing = {
+      ...json.preprocessing,
+      steps: (json.preprocessing.steps || []).map((step) => ({ ...step, image: decodeTensor(step.image) })),
+    };
+  }
+  return {
+    model: json.model,
+    label: json.label,
+    className: json.class_name,
+    probabilities: json.probabilities,
+    input: { name: "input", kind: "input", shape: input.shape, output: toUnit(input.data), range: [0, 1] },
+    raw: json.input,
+    layers,
+    order: json.layers.map((l) => l.name),
+    preprocessing,
+    timing: json.timing_us || null,
+  };
+}
+
+/** The network's input as the 28x28 nested list /api/explain wants. */
+export function pixelsOf(trace) {
+  const [, h, w] = trace.input.shape;
+  const rows = [];
+  for (let y = 0; y < h; y++) rows.push(Array.from(trace.input.output.subarray(y * w, (y + 1) * w)));
+  return rows;
+}
+
+/** GET /api/models/{id}/weights -> {layerName: {w, b}} with decoded tensors. */
+export function decodeWeights(json) {
+  const out = {};
+  for (const layer of json.layers) out[layer.name] = { w: decodeTensor(layer.w), b: decodeTensor(layer.b) };
+  return out;
+}
+
+/** Any API answer with tensors inside (an Explanation): every tensor field decoded in place of the original. */
+export function decodeTensors(json) {
+  const out = {};
+  for (const [key, value] of Object.entries(json)) out[key] = isTensor(value) ? decodeTensor(value) : value;
+  return out;
+}
