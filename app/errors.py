@@ -7,6 +7,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
 
 from .api.responses import JSONBytes
 from .api.schemas import ApiError
@@ -35,6 +37,10 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"Nothing here: {request.url.path} is not a page or API route of cnnvis."
         return JSONBytes({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(ClientDisconnect)
+    async def on_client_gone(request: Request, exc: ClientDisconnect):
+        return Response(status_code=400)  # nobody is listening: nothing to log, nothing to say
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception):

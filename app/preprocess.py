@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -39,8 +39,21 @@ class ImageError(ValueError):
 @dataclass
 class Preprocessed:
     pixels: np.ndarray  # (28, 28) float32, multiples of 1/255
-    info: dict = field(default_factory=dict)
-    steps: list[tuple[str, str, np.ndarray]] = field(default_factory=list)  # (name, caption, uint8 image)
+    info: dict
+    ink: np.ndarray  # (H, W) the image as white ink on black, contrast stretched
+    crop: np.ndarray  # the ink's bounding box
+    fitted: np.ndarray  # the crop scaled to fit 20x20
+
+    def steps(self) -> list[tuple[str, str, np.ndarray]]:
+        """(name, caption, uint8 image) of each stage, for a page to show; built only on request."""
+        light = self.info["inverted"]
+        h, w = self.fitted.shape
+        return [
+            ("grayscale", "Grey levels" + (", inverted to white ink on black" if light else ""), _preview(self.ink)),
+            ("cropped", "Cropped to the ink's bounding box", _preview(self.crop)),
+            ("fitted", f"Scaled to fit a 20x20 box ({w}x{h})", _to_uint8(self.fitted)),
+            ("centred", "Placed in 28x28, centred on its centre of mass", _to_uint8(self.pixels)),
+        ]
 
 
 def open_image(data: bytes, max_pixels: int) -> Image.Image:
@@ -156,13 +169,7 @@ def to_mnist(grey: np.ndarray) -> Preprocessed:
         "scale": round(scale * factor, 5),  # original pixels -> 20x20 box
         "shift": [top - (SIZE - fit_h) / 2, left - (SIZE - fit_w) / 2],  # centre of mass vs plain centring
     }
-    steps = [
-        ("grayscale", "Grey levels" + (", inverted to white ink on black" if light else ""), _preview(ink)),
-        ("cropped", "Cropped to the ink's bounding box", _preview(crop)),
-        ("fitted", f"Scaled to fit a 20x20 box ({fit_w}x{fit_h})", _to_uint8(fitted)),
-        ("centred", "Placed in 28x28, centred on its centre of mass", _to_uint8(pixels)),
-    ]
-    return Preprocessed(pixels, info, steps)
+    return Preprocessed(pixels, info, ink, crop, fitted)
 
 
 def _to_uint8(values: np.ndarray) -> np.ndarray:

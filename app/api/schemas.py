@@ -184,7 +184,7 @@ def preprocessing_response(pre: Preprocessed, steps: bool) -> dict:
     result = dict(pre.info)
     result["steps"] = [
         {"name": name, "caption": caption, "width": int(img.shape[1]), "height": int(img.shape[0]), "image": png_data_url(img)}
-        for name, caption, img in pre.steps
+        for name, caption, img in pre.steps()
     ] if steps else []
     return result
 
