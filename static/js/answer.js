@@ -1,0 +1,74 @@
+// The left column's read-outs: the prediction with the top two guesses, and the
+// preprocessing steps the server reports, so a student sees what the network sees.
+
+import { paintValues, scaleFor } from "./colormap.js";
+import { percent, topTwo } from "./format.js";
+
+const GREY = scaleFor(0, 255, "grey");
+
+export class AnswerView {
+  constructor({ prediction, guesses, section, steps, note, hint }, store) {
+    Object.assign(this, { prediction, guesses, section, steps, note, hint });
+    this.store = store;
+    store.subscribe(["trace", "source"], () => this.update());
+  }
+
+  update() {
+    const { trace, model, source } = this.store.state;
+    this.hint.hidden = source !== "drawing" || trace !== null;
+    if (!trace) {
+      this.prediction.textContent = "?";
+      this.prediction.dataset.label = "";
+      this.guesses.textContent = "Draw a digit to see its guess.";
+      this.section.hidden = true;
+      return;
+    }
+    const names = model?.class_names ?? [];
+    const name = (i) => names[i] ?? String(i);
+    this.prediction.textContent = trace.className ?? name(trace.label);
+    this.prediction.dataset.label = String(trace.label);
+    const [first, second] = topTwo(trace.probabilities);
+    const from = source === "upload" ? "your photo" : "your drawing";
+    this.guesses.textContent =
+      `${percent(first.p)} sure it is ${name(first.index)} (from ${from}); ` +
+      `second guess ${name(second.index)} at ${percent(second.p)}.`;
+    this._steps(trace.preprocessing);
+  }
+
+  _steps(pre) {
+    if (!pre) {
+      this.section.hidden = true;
+      return;
+    }
+    this.section.hidden = false;
+    this.steps.replaceChildren();
+    for (const step of pre.steps) {
+      const [h, w] = step.image.shape;
+      const li = document.createElement("li");
+      const canvas = document.createElement("canvas");
+      canvas.width = w;
+      canvas.height = h;
+      const ctx = canvas.getContext("2d");
+      const image = ctx.createImageData(w, h);
+      paintValues(step.image.data, 0, w * h, GREY, image.data);
+      ctx.putImageData(image, 0, 0);
+      canvas.setAttribute("role", "img");
+      canvas.setAttribute("aria-label", `${step.name}: ${step.caption}`);
+      const label = document.createElement("span");
+      label.className = "step-name";
+      label.textContent = step.name;
+      const caption = document.createElement("span");
+      caption.textContent = step.caption;
+      li.dataset.step = step.name;
+      li.title = step.caption;
+      li.append(canvas, label, caption);
+      this.steps.append(li);
+    }
+    const parts = [];
+    if (pre.original_size) parts.push(`Original ${pre.original_size[0]}×${pre.original_size[1]} pixels`);
+    parts.push(pre.inverted ? "dark ink on a light background, so colours were flipped" : "light ink on a dark background");
+    if (pre.scale) parts.push(`scaled by ${Number(pre.scale).toPrecision(3)}`);
+    if (pre.shift) parts.push(`moved ${pre.shift[0]} down and ${pre.shift[1]} right to centre its mass`);
+    this.note.textContent = `${parts.join("; ")}.`;
+  }
+}

@@ -1,0 +1,74 @@
+// Talking to the cnnvis API. Every failure becomes an ApiError whose message is a sentence
+// for the status line: the server's `detail` when it sent one, plain words otherwise.
+
+export class ApiError extends Error {
+  constructor(message, status = 0) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+  }
+}
+
+function detailText(detail) {
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail)) return detail.map((d) => d?.msg ?? "").filter(Boolean).join("; ");
+  return "";
+}
+
+export class Api {
+  constructor(root = "/api") {
+    this.root = root;
+  }
+
+  async request(path, { method = "GET", json, form } = {}) {
+    const init = { method, headers: { Accept: "application/json" } };
+    if (json !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(json);
+    } else if (form) {
+      init.body = form;
+    }
+    let response;
+    try {
+      response = await fetch(`${this.root}${path}`, init);
+    } catch {
+      throw new ApiError("The server did not answer. Check that it is still running, then try again.");
+    }
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    if (!response.ok) {
+      const text = detailText(body?.detail) || `The server could not do that (error ${response.status}).`;
+      throw new ApiError(text, response.status);
+    }
+    if (body === null) throw new ApiError("The server sent an answer the page cannot read.", response.status);
+    return body;
+  }
+
+  model(id) {
+    return this.request(`/models/${encodeURIComponent(id)}`);
+  }
+
+  weights(id) {
+    return this.request(`/models/${encodeURIComponent(id)}/weights`);
+  }
+
+  predictImage(model, image) {
+    return this.request("/predict", { method: "POST", json: { model, image } });
+  }
+
+  upload(model, file) {
+    const form = new FormData();
+    form.append("file", file, file.name || "image");
+    form.append("model", model);
+    return this.request("/predict/upload", { method: "POST", form });
+  }
+
+  explain(model, pixels, unit) {
+    const where = unit.index !== undefined ? { index: unit.index } : { channel: unit.channel, y: unit.y, x: unit.x };
+    return this.request("/explain", { method: "POST", json: { model, pixels, layer: unit.layer, ...where } });
+  }
+}

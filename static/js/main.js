@@ -1,0 +1,132 @@
+// Start-up: one store, the API, the components, and the path from a stroke to a repaint.
+
+import { Api } from "./api.js";
+import { AnswerView } from "./answer.js";
+import { DrawPad } from "./drawpad.js";
+import { ExplainPanel } from "./explain.js";
+import { Highlighter } from "./highlight.js";
+import { addKernelViews } from "./kernels.js";
+import { wireKeyboard } from "./keyboard.js";
+import { Latest } from "./latest.js";
+import { NetworkView } from "./network.js";
+import { INITIAL, Store, fromHash, toHash } from "./state.js";
+import { decodeTrace, decodeWeights } from "./trace.js";
+import { wireUploads } from "./upload.js";
+
+const $ = (id) => document.getElementById(id);
+
+function showStatus(store) {
+  const line = $("status");
+  store.subscribe(["status"], ({ status }) => {
+    line.textContent = status.text;
+    line.dataset.kind = status.kind;
+  });
+}
+
+function wireViewSettings(store) {
+  const large = $("large-toggle");
+  const apply = () => {
+    document.documentElement.classList.toggle("large", store.state.large);
+    large.setAttribute("aria-pressed", String(store.state.large));
+  };
+  large.addEventListener("click", () => store.set({ large: !store.state.large }));
+  store.subscribe(["large"], apply);
+  store.subscribe(["hidden", "views", "large"], () => {
+    const hash = toHash(store.state);
+    history.replaceState(null, "", hash ? `#${hash}` : location.pathname + location.search);
+  });
+  window.addEventListener("hashchange", () => store.set(fromHash(location.hash)));
+  apply();
+}
+
+function wireTools(pad) {
+  const pen = $("tool-pen");
+  const eraser = $("tool-eraser");
+  const pick = (erasing) => {
+    pad.erasing = erasing;
+    pen.setAttribute("aria-pressed", String(!erasing));
+    eraser.setAttribute("aria-pressed", String(erasing));
+  };
+  pen.addEventListener("click", () => pick(false));
+  eraser.addEventListener("click", () => pick(true));
+  const size = $("brush-size");
+  size.addEventListener("input", () => (pad.size = Number(size.value)));
+  pad.size = Number(size.value);
+  $("undo").addEventListener("click", () => pad.undo());
+  $("clear").addEventListener("click", () => pad.clear());
+}
+
+async function start() {
+  const body = document.body;
+  const store = new Store({ ...INITIAL, modelId: body.dataset.model, ...fromHash(location.hash) });
+  const api = new Api(body.dataset.apiRoot || "/api");
+  showStatus(store);
+  const fail = (err) => store.set({ status: { kind: "error", text: err.message } });
+  window.addEventListener("unhandledrejection", () =>
+    store.set({ status: { kind: "error", text: "Something went wrong on the page. Reload it to start again." } }),
+  );
+
+  // One trace at a time, the latest wins; every applied answer repaints synchronously.
+  let appliedAt = 0;
+  const predictions = new Latest((json, key) => {
+    store.set({ trace: decodeTrace(json), status: { kind: "idle", text: "" } });
+    appliedAt = performance.now();
+    body.dataset.traces = String(Number(body.dataset.traces || 0) + 1);
+    document.dispatchEvent(new CustomEvent("cnnvis:rendered", { detail: { key, at: appliedAt } }));
+  }, fail);
+
+  const pad = new DrawPad($("draw-pad"), {
+    onChange: (p) => {
+      if (store.state.source !== "drawing") predictions.drop();
+      store.set({ source: "drawing" });
+      predictions.push(p.version, () => api.predictImage(store.state.modelId, p.snapshot()));
+    },
+    onStrokeEnd: (p) => {
+      if (!p.empty) predictions.push(p.version, () => api.predictImage(store.state.modelId, p.snapshot()));
+    },
+    onEmpty: () => {
+      predictions.drop();
+      store.set({ trace: null, source: "drawing", explainOpen: false, status: { kind: "idle", text: "" } });
+    },
+  });
+  wireTools(pad);
+  wireViewSettings(store);
+
+  wireUploads({
+    input: $("upload"),
+    dropZone: $("drop-zone"),
+    onFile: (file) => {
+      predictions.drop();
+      store.set({ source: "upload", status: { kind: "busy", text: `Reading ${file.name || "the picture"}…` } });
+      predictions.push(undefined, () => api.upload(store.state.modelId, file));
+    },
+    onRefused: (text) => store.set({ status: { kind: "error", text } }),
+  });
+
+  const network = new NetworkView($("layers"), store);
+  new Highlighter(store, network, { svg: $("trace-lines"), tip: $("unit-tip"), host: $("network") });
+  new AnswerView(
+    { prediction: $("prediction"), guesses: $("guesses"), section: $("preprocessing"), steps: $("preprocessing-steps"), note: $("preprocessing-note"), hint: $("pad-hint") },
+    store,
+  );
+  new ExplainPanel({ panel: $("unit-detail"), title: $("detail-title"), body: $("detail-body"), close: $("detail-close") }, store, api);
+  wireKeyboard({ container: $("network"), announce: $("announce") }, store, network, pad);
+
+  try {
+    store.set({ status: { kind: "busy", text: "Loading the network…" } });
+    const model = await api.model(store.state.modelId);
+    store.set({ model, status: { kind: "idle", text: "" } });
+    network.build(model);
+    addKernelViews(network, store);
+    body.dataset.ready = "true";
+    api.weights(store.state.modelId).then((json) => store.set({ weights: decodeWeights(json) }), fail);
+  } catch (err) {
+    fail(err);
+  }
+  // Hooks for the benchmark: repaint timing without reaching into modules.
+  document.addEventListener("cnnvis:measure-paint", () => {
+    body.dataset.paintMs = String(network.paint());
+  });
+}
+
+start();

@@ -1,0 +1,103 @@
+// Feature maps of one layer: one small canvas per channel at native size, scaled up by CSS
+// with image-rendering: pixelated. Owns its DOM; data arrives through update().
+
+import { paintValues } from "./colormap.js";
+
+/** Pixels per unit so a map of width w shows at a comfortable size (28 -> 3, 10 -> 6, 5 -> 10). */
+export function cellSize(w) {
+  return Math.max(2, Math.min(12, Math.round(Math.max(50, Math.min(84, w * 3)) / w)));
+}
+
+export class MapGrid {
+  constructor(body, { layer, shape, labelMaps = true }) {
+    const [c, h, w] = shape;
+    this.layer = layer;
+    this.shape = shape;
+    this.maps = [];
+    this.contexts = [];
+    this.images = [];
+    body.style.setProperty("--cell", `${cellSize(w)}px`);
+    body.style.setProperty("--w", String(w));
+    body.style.setProperty("--h", String(h));
+    for (let ch = 0; ch < c; ch++) {
+      const map = document.createElement("div");
+      map.className = "map";
+      map.dataset.layer = layer;
+      map.dataset.channel = String(ch);
+      const canvas = document.createElement("canvas");
+      canvas.width = w;
+      canvas.height = h;
+      map.append(canvas);
+      if (labelMaps && c > 1) {
+        const label = document.createElement("span");
+        label.className = "map-label";
+        label.textContent = String(ch);
+        map.append(label);
+      }
+      body.append(map);
+      const ctx = canvas.getContext("2d");
+      this.maps.push(map);
+      this.contexts.push(ctx);
+      this.images.push(ctx.createImageData(w, h));
+    }
+  }
+
+  /** Paint every channel of data (C*H*W values, C order) on the given colour scale. */
+  update(data, scale) {
+    const [c, h, w] = this.shape;
+    const n = h * w;
+    for (let ch = 0; ch < c; ch++) {
+      const image = this.images[ch];
+      if (data) paintValues(data, ch * n, n, scale, image.data);
+      else image.data.fill(0);
+      if (!data) for (let i = 3; i < image.data.length; i += 4) image.data[i] = 255;
+      this.contexts[ch].putImageData(image, 0, 0);
+    }
+  }
+
+  /** The unit under a pointer event, or null. */
+  unitAt(event) {
+    const map = event.target.closest?.(".map");
+    if (!map || !this.maps.includes(map)) return null;
+    const canvas = map.firstChild;
+    const rect = canvas.getBoundingClientRect();
+    const [, h, w] = this.shape;
+    const x = Math.floor(((event.clientX - rect.left) / rect.width) * w);
+    const y = Math.floor(((event.clientY - rect.top) / rect.height) * h);
+    if (x < 0 || y < 0 || x >= w || y >= h) return null;
+    return { layer: this.layer, channel: Number(map.dataset.channel), y, x };
+  }
+
+  /** Where a region of channel c sits: the host element and [left, top, width, height] as fractions. */
+  place(c, y0, x0, y1, x1) {
+    const [, h, w] = this.shape;
+    return { host: this.maps[c], box: [x0 / w, y0 / h, (x1 - x0 + 1) / w, (y1 - y0 + 1) / h] };
+  }
+
+  /** First unit, and the unit one step away from `unit` (arrow keys), wrapping between maps. */
+  first() {
+    return { layer: this.layer, channel: 0, y: 0, x: 0 };
+  }
+
+  step(unit, dx, dy) {
+    const [c, h, w] = this.shape;
+    let { channel, y, x } = unit;
+    x += dx;
+    y += dy;
+    if (x < 0) [channel, x] = channel > 0 ? [channel - 1, w - 1] : [0, 0];
+    if (x >= w) [channel, x] = channel < c - 1 ? [channel + 1, 0] : [c - 1, w - 1];
+    y = Math.max(0, Math.min(h - 1, y));
+    return { layer: this.layer, channel, y, x };
+  }
+
+  /** Jump a whole map (Page Up / Page Down). */
+  stepMap(unit, d) {
+    const channel = Math.max(0, Math.min(this.shape[0] - 1, unit.channel + d));
+    return { ...unit, channel };
+  }
+
+  valueIndex(unit) {
+    const [, h, w] = this.shape;
+    return (unit.channel * h + unit.y) * w + unit.x;
+  }
+}
