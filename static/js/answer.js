@@ -1,10 +1,7 @@
 // The left column's read-outs: the prediction with the top two guesses, and the
 // preprocessing steps the server reports, so a student sees what the network sees.
 
-import { paintValues, scaleFor } from "./colormap.js";
 import { percent, topTwo } from "./format.js";
-
-const GREY = scaleFor(0, 255, "grey");
 
 export class AnswerView {
   constructor({ prediction, guesses, section, steps, note, hint }, store) {
@@ -41,19 +38,15 @@ export class AnswerView {
       return;
     }
     this.section.hidden = false;
+    if (pre.steps.length === 0) return; // asked without steps: keep the last ones shown
     this.steps.replaceChildren();
     for (const step of pre.steps) {
-      const [h, w] = step.image.shape;
       const li = document.createElement("li");
-      const canvas = document.createElement("canvas");
-      canvas.width = w;
-      canvas.height = h;
-      const ctx = canvas.getContext("2d");
-      const image = ctx.createImageData(w, h);
-      paintValues(step.image.data, 0, w * h, GREY, image.data);
-      ctx.putImageData(image, 0, 0);
-      canvas.setAttribute("role", "img");
-      canvas.setAttribute("aria-label", `${step.name}: ${step.caption}`);
+      const img = document.createElement("img");
+      img.src = step.image; // a data: URL of a small PNG, allowed by img-src
+      img.width = step.width;
+      img.height = step.height;
+      img.alt = `${step.name}: ${step.caption}`;
       const label = document.createElement("span");
       label.className = "step-name";
       label.textContent = step.name;
@@ -61,7 +54,7 @@ export class AnswerView {
       caption.textContent = step.caption;
       li.dataset.step = step.name;
       li.title = step.caption;
-      li.append(canvas, label, caption);
+      li.append(img, label, caption);
       this.steps.append(li);
     }
     const parts = [];

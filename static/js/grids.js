@@ -30,7 +30,8 @@ export function numberGrid(data, offset, k, { title, scale, rowStart = 0, colSta
     tr.append(el("th", "row", String(rowStart + y)));
     for (let x = 0; x < kw; x++) {
       const v = values[y * kw + x];
-      const td = el("td", marks.get(y * kw + x) ?? "", fmt(v));
+      const td = el("td", marks.get(y * kw + x) ?? "", fmt(v, 2));
+      td.title = fmt(v, 6);
       td.style.backgroundColor = cssColour(v, s);
       td.style.color = inkFor(v, s);
       tr.append(td);

@@ -41,6 +41,16 @@ export class Highlighter {
     this.activeRow = null;
     const keys = ["hover", "selection", "trace", "views", "hidden", "weights", "large", "explainOpen"];
     store.subscribe(keys, () => this.render());
+    // Lines are drawn in pixels: redraw when the layout moves (panel opened, window resized).
+    let pending = false;
+    new ResizeObserver(() => {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        this.render();
+      });
+    }).observe(host);
   }
 
   clear() {

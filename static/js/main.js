@@ -119,7 +119,10 @@ async function start() {
     network.build(model);
     addKernelViews(network, store);
     body.dataset.ready = "true";
-    api.weights(store.state.modelId).then((json) => store.set({ weights: decodeWeights(json) }), fail);
+    api.weights(store.state.modelId).then((json) => {
+      store.set({ weights: decodeWeights(json) });
+      body.dataset.weights = "loaded";
+    }, fail);
   } catch (err) {
     fail(err);
   }

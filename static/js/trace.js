@@ -34,13 +34,8 @@ export function decodeTrace(json) {
     }
     layers.set(raw.name, layer);
   }
-  let preprocessing = null;
-  if (json.preprocessing) {
-    preprocessing = {
-      ...json.preprocessing,
-      steps: (json.preprocessing.steps || []).map((step) => ({ ...step, image: decodeTensor(step.image) })),
-    };
-  }
+  // Preprocessing steps arrive as small PNG data URLs (width, height, image); kept as they are.
+  const preprocessing = json.preprocessing ? { ...json.preprocessing, steps: json.preprocessing.steps || [] } : null;
   return {
     model: json.model,
     label: json.label,

@@ -1,0 +1,32 @@
+"""Drawing and pointing helpers for the browser tests."""
+
+
+def pad_point(page, x, y):
+    """Page coordinates of point (x, y) in the pad's own 280x280 drawing space."""
+    box = page.get_by_test_id("draw-pad").bounding_box()
+    return box["x"] + x * box["width"] / 280, box["y"] + y * box["height"] / 280
+
+
+def draw(page, strokes, steps=12):
+    """Draw strokes (lists of (x, y) in pad space) with the mouse, moving in small steps."""
+    for stroke in strokes:
+        page.mouse.move(*pad_point(page, *stroke[0]))
+        page.mouse.down()
+        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+            for i in range(1, steps + 1):
+                t = i / steps
+                page.mouse.move(*pad_point(page, x0 + (x1 - x0) * t, y0 + (y1 - y0) * t))
+        page.mouse.up()
+
+
+def unit_point(page, layer, channel, y, x):
+    """Page coordinates of the centre of unit (channel, y, x) of a map layer."""
+    canvas = page.locator(f'.map[data-layer="{layer}"][data-channel="{channel}"] canvas')
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    h, w = canvas.evaluate("c => [c.height, c.width]")
+    return box["x"] + (x + 0.5) * box["width"] / w, box["y"] + (y + 0.5) * box["height"] / h
+
+
+ONE = [[(140, 45), (138, 235)]]
+SEVEN = [[(75, 60), (205, 60), (120, 235)]]

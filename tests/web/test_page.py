@@ -1,0 +1,92 @@
+"""The visualizer page in a real browser: drawing, uploading, hover tracing, explaining,
+hiding layers, the keyboard, and a clean console."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFilter
+
+from .conftest import ARTIFACTS
+from .helpers import ONE, SEVEN, draw, unit_point
+
+pytest.importorskip("playwright")
+from playwright.sync_api import expect  # noqa: E402
+
+
+def _predicted(page, label: str):
+    prediction = page.get_by_test_id("prediction")
+    expect(prediction).to_have_attribute("data-label", label, timeout=10000)
+    expect(prediction).to_have_text(label)
+
+
+def test_drawing_a_one_is_predicted_as_one(page):
+    draw(page, ONE)
+    _predicted(page, "1")
+    assert page.console.errors == []
+
+
+def test_drawing_a_seven_is_predicted_as_seven_and_clear_resets(page):
+    draw(page, SEVEN)
+    _predicted(page, "7")
+    expect(page.locator("#preprocessing li[data-step]")).to_have_count(4)
+    page.locator("#clear").click()
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-label", "")
+    draw(page, ONE)
+    _predicted(page, "1")
+
+
+def test_undo_takes_back_the_last_stroke(page):
+    draw(page, ONE)
+    _predicted(page, "1")
+    draw(page, [[(75, 60), (205, 60)]])  # a bar on top of the one: a seven-ish shape
+    page.locator("#undo").click()
+    _predicted(page, "1")
+
+
+def _photo_of_a_seven() -> bytes:
+    """A large photo-like picture: dark ink on an uneven light background, digit off-centre."""
+    w, h = 900, 700
+    rng = np.random.default_rng(4)
+    ramp = np.linspace(225, 245, w)[None, :] + rng.normal(0, 3, (h, w))
+    img = Image.fromarray(np.clip(ramp, 0, 255).astype(np.uint8), "L")
+    pen = ImageDraw.Draw(img)
+    pen.line([(120, 90), (380, 95), (215, 470)], fill=35, width=34, joint="curve")
+    img = img.filter(ImageFilter.GaussianBlur(1.5)).convert("RGB")
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+def test_uploaded_photo_is_predicted_and_its_preprocessing_shown(page, tmp_path):
+    photo = tmp_path / "seven.jpg"
+    photo.write_bytes(_photo_of_a_seven())
+    page.get_by_test_id("upload").set_input_files(str(photo))
+    _predicted(page, "7")
+    steps = page.locator("#preprocessing li[data-step]")
+    expect(steps).to_have_count(4)
+    assert [s.get_attribute("data-step") for s in steps.all()] == ["grayscale", "cropped", "fitted", "centred"]
+    expect(page.locator("#preprocessing-note")).to_contain_text("flipped")
+    expect(page.locator("#preprocessing-note")).to_contain_text("900×700")
+    for img in page.locator("#preprocessing img").all():
+        assert img.evaluate("i => i.complete && i.naturalWidth > 0")
+    assert page.console.errors == []
+
+
+def test_drop_of_a_photo_reads_it(page):
+    data = list(_photo_of_a_seven())
+    page.evaluate(
+        """bytes => {
+          const file = new File([new Uint8Array(bytes)], "seven.jpg", {type: "image/jpeg"});
+          const dt = new DataTransfer();
+          dt.items.add(file);
+          const zone = document.getElementById("drop-zone");
+          for (const type of ["dragenter", "dragover", "drop"]) {
+            zone.dispatchEvent(new DragEvent(type, {dataTransfer: dt, bubbles: true, cancelable: true}));
+          }
+        }""",
+        data,
+    )
+    _predicted(page, "7")
