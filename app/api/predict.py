@@ -13,8 +13,15 @@ from ..preprocess import ImageError, decode_data_url, preprocess_bytes
 from .deps import ModelsDep, SettingsDep, find_model
 from .responses import JSONBytes
 from .schemas import (
-    ApiError, ExplainRequest, PredictRequest, explanation_response, openapi_body, parse_json_object,
-    parse_pixels, parse_unit, trace_response,
+    ApiError,
+    ExplainRequest,
+    PredictRequest,
+    explanation_response,
+    openapi_body,
+    parse_json_object,
+    parse_pixels,
+    parse_unit,
+    trace_response,
 )
 
 router = APIRouter(prefix="/api", tags=["predict"])

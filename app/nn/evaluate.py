@@ -20,7 +20,7 @@ def evaluate(network: Network, images: np.ndarray, labels: np.ndarray) -> dict:
     n_classes = network.architecture.n_classes
     return {
         "accuracy": float((predicted == labels).mean()),
-        "n": int(len(labels)),
+        "n": len(labels),
         "errors": int((predicted != labels).sum()),
         "class_names": list(network.architecture.class_names),
         "confusion": confusion_matrix(labels, predicted, n_classes).tolist(),

@@ -89,7 +89,7 @@ def run(data_dir: str | Path, out: str | Path, settings: TrainSettings, arch: st
     history = train_network(network, images, labels, settings, show_progress)
     metadata = {
         "dataset": Path(data_dir).resolve().name,
-        "train_count": int(len(images)),
+        "train_count": len(images),
         "train_seconds": round(time.perf_counter() - started, 1),
         "train_accuracy": history[-1][1],
         "settings": asdict(settings),
@@ -97,7 +97,7 @@ def run(data_dir: str | Path, out: str | Path, settings: TrainSettings, arch: st
     try:
         test_images, test_labels = idx.load_split(data_dir, "t10k")
         metadata["test_accuracy"] = accuracy(network, test_images, test_labels)
-        metadata["test_count"] = int(len(test_images))
+        metadata["test_count"] = len(test_images)
     except idx.IdxError:
         pass
     weights.save(out, network, metadata)
