@@ -8,6 +8,7 @@ type (0x08 = unsigned byte) and fourth the number of dimensions, then one big-en
 from __future__ import annotations
 
 import gzip
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,7 @@ def read_idx(path: str | Path, expect_dims: int | None = None) -> np.ndarray:
             opener = gzip.open if head == b"\x1f\x8b" else open
             with opener(path, "rb") as stream:
                 raw = stream.read()
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
+    except (OSError, EOFError, zlib.error) as err:  # BadGzipFile is an OSError
         raise IdxError(f"{path}: cannot read ({err})") from err
     if len(raw) < 4:
         raise IdxError(f"{path}: too short for an IDX header ({len(raw)} bytes)")

@@ -7,6 +7,7 @@ as in ``Architecture.param_shapes()`` (``conv1.w``, ``conv1.b``, ...).
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -37,5 +38,5 @@ def load(path: str | Path) -> tuple[Network, dict]:
             metadata = json.loads(str(data["metadata"]))
             params = {k: data[k] for k in data.files if k not in ("architecture", "metadata")}
         return Network(architecture, params), metadata
-    except (OSError, KeyError, ValueError, TypeError) as err:
+    except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as err:
         raise WeightsError(f"{path}: not a cnnvis weights file ({err})") from err

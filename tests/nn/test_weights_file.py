@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import zipfile
 
 import numpy as np
 import pytest
@@ -73,12 +72,6 @@ def test_load_of_a_missing_file_raises_weights_error(tmp_path):
         load(tmp_path / "absent.npz")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=zipfile.BadZipFile,
-    reason="bug: app/nn/weights.py load catches (OSError, KeyError, ValueError, TypeError) but not "
-    "zipfile.BadZipFile, so a truncated .npz escapes as BadZipFile instead of WeightsError",
-)
 def test_load_of_a_truncated_weights_file_raises_weights_error(tmp_path):
     path = tmp_path / "cut.npz"
     save(path, Network.initialise(TINY), {})
