@@ -1,7 +1,15 @@
 // The left column's read-outs: the prediction with the top two guesses, and the
 // preprocessing steps the server reports, so a student sees what the network sees.
 
-import { percent, topTwo } from "./format.js";
+import { fmt, percent, topTwo } from "./format.js";
+
+/** "moved 4 pixels down and 0.5 left to centre its mass" from [dy, dx]. */
+export function shiftText([dy, dx]) {
+  const moves = [];
+  if (dy) moves.push(`${fmt(Math.abs(dy))} ${dy > 0 ? "down" : "up"}`);
+  if (dx) moves.push(`${fmt(Math.abs(dx))} ${dx > 0 ? "right" : "left"}`);
+  return moves.length ? `moved ${moves.join(" and ")} pixels to centre its mass` : "already centred";
+}
 
 export class AnswerView {
   constructor({ prediction, guesses, section, steps, note, hint }, store) {
@@ -61,7 +69,7 @@ export class AnswerView {
     if (pre.original_size) parts.push(`Original ${pre.original_size[0]}×${pre.original_size[1]} pixels`);
     parts.push(pre.inverted ? "dark ink on a light background, so colours were flipped" : "light ink on a dark background");
     if (pre.scale) parts.push(`scaled by ${Number(pre.scale).toPrecision(3)}`);
-    if (pre.shift) parts.push(`moved ${pre.shift[0]} down and ${pre.shift[1]} right to centre its mass`);
+    if (pre.shift) parts.push(shiftText(pre.shift));
     this.note.textContent = `${parts.join("; ")}.`;
   }
 }

@@ -20,8 +20,8 @@ export class Api {
     this.root = root;
   }
 
-  async request(path, { method = "GET", json, form } = {}) {
-    const init = { method, headers: { Accept: "application/json" } };
+  async request(path, { method = "GET", json, form, signal } = {}) {
+    const init = { method, headers: { Accept: "application/json" }, signal };
     if (json !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(json);
@@ -31,7 +31,8 @@ export class Api {
     let response;
     try {
       response = await fetch(`${this.root}${path}`, init);
-    } catch {
+    } catch (err) {
+      if (err?.name === "AbortError") throw err; // the page moved on; not worth a message
       throw new ApiError("The server did not answer. Check that it is still running, then try again.");
     }
     let body = null;
@@ -56,19 +57,19 @@ export class Api {
     return this.request(`/models/${encodeURIComponent(id)}/weights`);
   }
 
-  predictImage(model, image) {
-    return this.request("/predict", { method: "POST", json: { model, image } });
+  predictImage(model, image, signal) {
+    return this.request("/predict", { method: "POST", json: { model, image }, signal });
   }
 
-  upload(model, file) {
+  upload(model, file, signal) {
     const form = new FormData();
     form.append("file", file, file.name || "image");
     form.append("model", model);
-    return this.request("/predict/upload", { method: "POST", form });
+    return this.request("/predict/upload", { method: "POST", form, signal });
   }
 
-  explain(model, pixels, unit) {
+  explain(model, pixels, unit, signal) {
     const where = unit.index !== undefined ? { index: unit.index } : { channel: unit.channel, y: unit.y, x: unit.x };
-    return this.request("/explain", { method: "POST", json: { model, pixels, layer: unit.layer, ...where } });
+    return this.request("/explain", { method: "POST", json: { model, pixels, layer: unit.layer, ...where }, signal });
   }
 }

@@ -33,7 +33,11 @@ export class DrawPad {
   _down(e) {
     if (e.pointerType === "mouse" && e.button !== 0) return;
     e.preventDefault();
-    this.canvas.setPointerCapture?.(e.pointerId);
+    try {
+      this.canvas.setPointerCapture(e.pointerId); // keep the stroke when the pointer leaves the pad
+    } catch {
+      // a synthetic pointer cannot be captured; the stroke still works inside the pad
+    }
     this.current = { points: [this._point(e)], size: this.size, erase: this.erasing, pointerId: e.pointerId };
     this.strokes.push(this.current);
     this._segment(this.current, 0);

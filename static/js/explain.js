@@ -37,7 +37,7 @@ export class ExplainPanel {
     if (this.body.childElementCount === 0) this._message("Working it out…");
     const pixels = pixelsOf(trace);
     const unit = { ...selection };
-    this.latest.push(undefined, () => this.api.explain(modelId, pixels, unit).then((json) => ({ json, unit })));
+    this.latest.push(undefined, (signal) => this.api.explain(modelId, pixels, unit, signal).then((json) => ({ json, unit })));
   }
 
   _show(json, unit) {

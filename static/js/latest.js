@@ -1,22 +1,22 @@
 // At most one request in flight, the latest one wins. No DOM.
 //
-// push(key, start) asks for a request; start() is called only when the request is really
-// sent, so it reads the newest drawing at that moment. While one is in flight, newer pushes
-// replace each other and the last one goes out as soon as the first answers. Answers are
-// applied in order (one in flight keeps them ordered); drop() forgets what is pending and
-// ignores what is in flight, for when the page moves on (the pad cleared, a photo arrives).
+// push(key, start) asks for a request; start(signal) is called only when the request is
+// really sent, so it reads the newest drawing at that moment. While one is in flight, newer
+// pushes replace each other and the last one goes out as soon as the first answers. Answers
+// are applied in order (one in flight keeps them ordered).
+// preempt(key, start) is for the end of a stroke: an answer to an older drawing is no longer
+// worth waiting for, so the request in flight is aborted and the final one goes out at once.
+// drop() aborts what is in flight and forgets what is pending (the pad cleared, a photo came).
 
 export class Latest {
-  /**
-   * apply(result, key) receives each answer; fail(error, key) each failure.
-   */
+  /** apply(result, key) receives each answer; fail(error, key) each failure. */
   constructor(apply, fail) {
     this.apply = apply;
     this.fail = fail;
     this.pending = null; // {key, start}
-    this.inFlight = null; // {key, generation}
-    this.generation = 0;
+    this.inFlight = null; // {key, controller}
     this.sent = 0;
+    this.aborted = 0;
   }
 
   /** Ask for a request; `key` (e.g. the drawing's version) skips a duplicate of the one in flight. */
@@ -26,33 +26,56 @@ export class Latest {
     if (!this.inFlight) this._next();
   }
 
-  /** Forget the pending request and ignore the answer to the one in flight. */
+  /** Send this one now: abort the request in flight unless it already is for `key`. */
+  preempt(key, start) {
+    if (this.inFlight && key !== undefined && key === this.inFlight.key) {
+      this.pending = null;
+      return;
+    }
+    this.pending = { key, start };
+    this._abort();
+    this._next();
+  }
+
+  /** Forget the pending request and abort the one in flight; its answer is never applied. */
   drop() {
     this.pending = null;
-    this.generation++;
+    this._abort();
   }
 
   get busy() {
     return this.inFlight !== null;
   }
 
+  _abort() {
+    if (!this.inFlight) return;
+    this.inFlight.cancelled = true;
+    this.inFlight.controller?.abort();
+    this.inFlight = null;
+    this.aborted++;
+  }
+
   _next() {
     const job = this.pending;
     this.pending = null;
     if (!job) return;
-    const generation = this.generation;
-    this.inFlight = { key: job.key, generation };
+    const record = {
+      key: job.key,
+      cancelled: false,
+      controller: typeof AbortController === "function" ? new AbortController() : null,
+    };
+    this.inFlight = record;
     this.sent++;
     let promise;
     try {
-      promise = Promise.resolve(job.start());
+      promise = Promise.resolve(job.start(record.controller?.signal));
     } catch (err) {
       promise = Promise.reject(err);
     }
     promise
       .then(
         (result) => {
-          if (generation !== this.generation) return;
+          if (record.cancelled) return;
           try {
             this.apply(result, job.key);
           } catch (err) {
@@ -60,10 +83,11 @@ export class Latest {
           }
         },
         (err) => {
-          if (generation === this.generation) this.fail(err, job.key);
+          if (!record.cancelled) this.fail(err, job.key);
         },
       )
       .finally(() => {
+        if (this.inFlight !== record) return; // cancelled: its successor is already running
         this.inFlight = null;
         this._next();
       });

@@ -68,21 +68,26 @@ async function start() {
 
   // One trace at a time, the latest wins; every applied answer repaints synchronously.
   let appliedAt = 0;
+  let lastJson = null;
   const predictions = new Latest((json, key) => {
+    lastJson = json;
     store.set({ trace: decodeTrace(json), status: { kind: "idle", text: "" } });
     appliedAt = performance.now();
     body.dataset.traces = String(Number(body.dataset.traces || 0) + 1);
-    document.dispatchEvent(new CustomEvent("cnnvis:rendered", { detail: { key, at: appliedAt } }));
+    const serverMs = (json.timing_us?.total ?? 0) / 1000;
+    document.dispatchEvent(new CustomEvent("cnnvis:rendered", { detail: { key, at: appliedAt, serverMs } }));
   }, fail);
 
+  const send = (p) => (signal) => api.predictImage(store.state.modelId, p.snapshot(), signal);
   const pad = new DrawPad($("draw-pad"), {
     onChange: (p) => {
       if (store.state.source !== "drawing") predictions.drop();
       store.set({ source: "drawing" });
-      predictions.push(p.version, () => api.predictImage(store.state.modelId, p.snapshot()));
+      predictions.push(p.version, send(p));
     },
+    // The stroke is finished: an answer to an older drawing is not worth waiting for.
     onStrokeEnd: (p) => {
-      if (!p.empty) predictions.push(p.version, () => api.predictImage(store.state.modelId, p.snapshot()));
+      if (!p.empty) predictions.preempt(p.version, send(p));
     },
     onEmpty: () => {
       predictions.drop();
@@ -98,7 +103,7 @@ async function start() {
     onFile: (file) => {
       predictions.drop();
       store.set({ source: "upload", status: { kind: "busy", text: `Reading ${file.name || "the picture"}…` } });
-      predictions.push(undefined, () => api.upload(store.state.modelId, file));
+      predictions.push(undefined, (signal) => api.upload(store.state.modelId, file, signal));
     },
     onRefused: (text) => store.set({ status: { kind: "error", text } }),
   });
@@ -126,9 +131,12 @@ async function start() {
   } catch (err) {
     fail(err);
   }
-  // Hooks for the benchmark: repaint timing without reaching into modules.
-  document.addEventListener("cnnvis:measure-paint", () => {
-    body.dataset.paintMs = String(network.paint());
+  // A hook for bench/bench_page.py: decode the last trace again and redraw every layer.
+  document.addEventListener("cnnvis:measure-redraw", () => {
+    if (!lastJson) return;
+    const t = performance.now();
+    store.set({ trace: decodeTrace(lastJson) });
+    body.dataset.redrawMs = String(performance.now() - t);
   });
 }
 

@@ -6,9 +6,9 @@ import { Latest } from "../../static/js/latest.js";
 // A fake server whose answers the test releases by hand.
 function fakeServer() {
   const calls = [];
-  const start = (payload) => () =>
+  const start = (payload) => (signal) =>
     new Promise((resolve, reject) => {
-      calls.push({ payload, resolve, reject });
+      calls.push({ payload, resolve, reject, signal });
     });
   return { calls, start };
 }
@@ -42,17 +42,47 @@ test("a push with the key already in flight is not sent twice (stroke end after 
   assert.equal(server.calls.length, 1);
 });
 
-test("drop ignores the answer in flight and forgets the pending one", async () => {
+test("drop aborts the request in flight, ignores its answer and forgets the pending one", async () => {
   const server = fakeServer();
   const applied = [];
   const latest = new Latest((r) => applied.push(r), () => {});
   latest.push(1, server.start("a"));
   latest.push(2, server.start("b"));
   latest.drop();
+  assert.equal(server.calls[0].signal.aborted, true);
+  assert.equal(latest.busy, false);
   server.calls[0].resolve("old");
   await tick();
   assert.deepEqual(applied, []);
   assert.equal(server.calls.length, 1);
+});
+
+test("preempt at stroke end aborts an older request and sends the final one at once", async () => {
+  const server = fakeServer();
+  const applied = [];
+  const errors = [];
+  const latest = new Latest((r) => applied.push(r), (e) => errors.push(e));
+  latest.push(1, server.start("v1"));
+  latest.push(2, server.start("v2"));
+  latest.preempt(3, server.start("v3"));
+  assert.deepEqual(server.calls.map((c) => c.payload), ["v1", "v3"]); // v2 never goes out
+  assert.equal(server.calls[0].signal.aborted, true);
+  server.calls[0].reject(new Error("AbortError"));
+  server.calls[1].resolve("r3");
+  await tick();
+  await tick();
+  assert.deepEqual(applied, ["r3"]);
+  assert.deepEqual(errors, []); // an aborted request is not a failure
+  assert.equal(latest.busy, false);
+});
+
+test("preempt with the key already in flight waits for it instead", async () => {
+  const server = fakeServer();
+  const latest = new Latest(() => {}, () => {});
+  latest.push(5, server.start("v5"));
+  latest.preempt(5, server.start("again"));
+  assert.equal(server.calls.length, 1);
+  assert.equal(server.calls[0].signal.aborted, false);
 });
 
 test("failures go to fail and the queue carries on", async () => {

@@ -1,0 +1,294 @@
+"""The page's speed in headless Chromium, against the targets of the visualizer issue.
+
+Measures, on localhost with the real app:
+  - stroke end -> updated page: from the pointerup event to the repaint that answers the
+    finished drawing (p50/p95 over many strokes drawn with the mouse at 60 Hz);
+  - a full redraw of every layer from a trace (decode the JSON + paint every map, strip and bar);
+  - updates per second while drawing continuously for several seconds;
+  - bytes of the page's own assets (HTML, CSS, JS, icon), raw and as sent (gzip).
+Prints the figures with their ratio to each target and writes bench/results/page.md.
+
+Usage: .venv/bin/python bench/bench_page.py [--strokes 60] [--seconds 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import math
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "page.md"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--no-first-run", "--disable-sync",
+]
+TARGETS = {"stroke_p95_ms": 30.0, "redraw_ms": 16.0, "updates_per_s": 20.0, "assets_kb": 300.0}
+
+# In-page recorder: stroke ends (pointerup on the pad) and repaints (cnnvis:rendered).
+RECORDER = """() => {
+  window.__bench = {ups: [], renders: []};
+  const pad = document.querySelector('[data-testid="draw-pad"]');
+  pad.addEventListener('pointerup', e => window.__bench.ups.push(performance.now()), true);
+  document.addEventListener('cnnvis:rendered', e => {
+    requestAnimationFrame(() => window.__bench.renders.push([e.detail.at, performance.now(), e.detail.serverMs]));
+  });
+}"""
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * q
+    lo, hi = math.floor(k), math.ceil(k)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def load_average():
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server():
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=1)
+            return proc, base
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the app did not start")
+
+
+def pad_mapper(page):
+    box = page.get_by_test_id("draw-pad").bounding_box()
+    return lambda x, y: (box["x"] + x * box["width"] / 280, box["y"] + y * box["height"] / 280)
+
+
+def stroke(page, at, points, hz=60):
+    """Draw through points (pad space) with real mouse events, one move per 1/hz seconds."""
+    dt = 1.0 / hz
+    page.mouse.move(*at(*points[0]))
+    page.mouse.down()
+    next_t = time.perf_counter()
+    for p in points[1:]:
+        next_t += dt
+        delay = next_t - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        page.mouse.move(*at(*p))
+    page.mouse.up()
+
+
+def poll(page, predicate, timeout=5.0):
+    """Wait for a JS predicate by polling evaluate (the page's CSP forbids wait_for_function's eval)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(predicate):
+        if time.monotonic() > deadline:
+            raise TimeoutError(predicate)
+        time.sleep(0.005)
+
+
+def line(a, b, n):
+    return [(a[0] + (b[0] - a[0]) * i / n, a[1] + (b[1] - a[1]) * i / n) for i in range(n + 1)]
+
+
+def measure_strokes(page, n_strokes):
+    """Stroke end -> the first repaint that answers the drawing as it was at pointerup."""
+    at = pad_mapper(page)
+    latencies, frames, server = [], [], []
+    shapes = [
+        line((140, 45), (138, 235), 18),  # a one
+        line((75, 60), (205, 60), 12) + line((205, 60), (120, 235), 16)[1:],  # a seven
+        line((90, 70), (190, 70), 10),
+        line((190, 70), (110, 230), 16),
+    ]
+    for i in range(n_strokes):
+        if i % 4 == 0:
+            page.locator("#clear").click()
+            page.wait_for_timeout(50)
+        version_before = page.evaluate("window.__bench.ups.length")
+        stroke(page, at, shapes[i % len(shapes)])
+        # The stroke's final request is answered by the first render after the last move's
+        # request; wait until no request is pending and take the first render after pointerup.
+        poll(page, "() => window.__bench.ups.length > %d && "
+             "window.__bench.renders.some(r => r[0] >= window.__bench.ups.at(-1))" % version_before)
+        page.wait_for_timeout(120)  # let any last in-flight answer land before the next stroke
+        up, renders = page.evaluate("[window.__bench.ups.at(-1), window.__bench.renders]")
+        after = [r for r in renders if r[0] >= up]
+        # The last render after pointerup is the one that shows the final drawing.
+        last = max(after, key=lambda r: r[0])
+        latencies.append(last[0] - up)
+        frames.append(last[1] - up)
+        server.append(last[2])
+    return latencies, frames, server
+
+
+def measure_redraw(page, runs=300):
+    times = []
+    for _ in range(runs):
+        times.append(
+            page.evaluate(
+                "() => { document.dispatchEvent(new Event('cnnvis:measure-redraw')); return +document.body.dataset.redrawMs; }"
+            )
+        )
+    return times[20:]  # leave out warm-up (JIT)
+
+
+def measure_continuous(page, seconds):
+    at = pad_mapper(page)
+    page.locator("#clear").click()
+    page.wait_for_timeout(100)
+    start_count = page.evaluate("window.__bench.renders.length")
+    hz, n = 60, int(60 * seconds)
+    points = [(140 + 90 * math.cos(2 * math.pi * i / 90), 140 + 90 * math.sin(2 * math.pi * i / 90)) for i in range(n)]
+    t0 = page.evaluate("performance.now()")
+    stroke(page, at, points, hz)
+    t1 = page.evaluate("performance.now()")
+    renders = page.evaluate("window.__bench.renders")[start_count:]
+    during = [r for r in renders if t0 <= r[0] <= t1]
+    gaps = [b[0] - a[0] for a, b in zip(during, during[1:])]
+    return len(during) / ((t1 - t0) / 1000), gaps
+
+
+def measure_assets(page, base):
+    """Every same-origin response that is not the API: the page's own assets."""
+    sizes = {}
+
+    def on_response(response):
+        url = response.url
+        if url.startswith(base) and "/api/" not in url:
+            try:
+                sizes[url[len(base):]] = len(response.body())
+            except Exception:  # noqa: BLE001 - a redirect has no body
+                pass
+
+    page.on("response", on_response)
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_load_state("networkidle")
+    page.remove_listener("response", on_response)
+    raw = sum(sizes.values())
+    gz = 0
+    for path in sizes:
+        with urllib.request.urlopen(base + path) as r:
+            gz += len(gzip.compress(r.read(), compresslevel=5))
+    return sizes, raw, gz
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--strokes", type=int, default=60)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    proc, base = start_server()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(base + "/")
+            page.wait_for_selector("body[data-ready=true]")
+            sizes, raw, gz = measure_assets(page, base)
+            page.evaluate(RECORDER)
+            latencies, frames, server = measure_strokes(page, args.strokes)
+            redraw = measure_redraw(page)
+            rate, gaps = measure_continuous(page, args.seconds)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+    figures = {
+        "stroke_p50_ms": percentile(latencies, 0.5),
+        "stroke_p95_ms": percentile(latencies, 0.95),
+        "stroke_frame_p95_ms": percentile(frames, 0.95),
+        "server_p50_ms": percentile(server, 0.5),
+        "load": load_average(),
+        "redraw_ms": percentile(redraw, 0.5),
+        "redraw_p95_ms": percentile(redraw, 0.95),
+        "updates_per_s": rate,
+        "assets_kb": raw / 1024,
+        "assets_gzip_kb": gz / 1024,
+    }
+    rows = [
+        ("Stroke end -> updated page, p50", f"{figures['stroke_p50_ms']:.1f} ms", "", ""),
+        ("Stroke end -> updated page, p95", f"{figures['stroke_p95_ms']:.1f} ms", "<= 30 ms",
+         f"{figures['stroke_p95_ms'] / TARGETS['stroke_p95_ms']:.2f}x of budget"),
+        ("  ... to the next frame after it, p95", f"{figures['stroke_frame_p95_ms']:.1f} ms", "", ""),
+        ("  ... of which the server's own work, p50", f"{figures['server_p50_ms']:.1f} ms", "", ""),
+        ("Full redraw of every layer, median", f"{figures['redraw_ms']:.2f} ms", "<= 16 ms",
+         f"{figures['redraw_ms'] / TARGETS['redraw_ms']:.2f}x of budget"),
+        ("Full redraw of every layer, p95", f"{figures['redraw_p95_ms']:.2f} ms", "", ""),
+        ("Updates while drawing continuously", f"{figures['updates_per_s']:.1f} /s", ">= 20 /s",
+         f"{figures['updates_per_s'] / TARGETS['updates_per_s']:.2f}x the target"),
+        ("Page's own assets, raw", f"{figures['assets_kb']:.1f} KB", "<= 300 KB",
+         f"{figures['assets_kb'] / TARGETS['assets_kb']:.2f}x of budget"),
+        ("Page's own assets, gzip", f"{figures['assets_gzip_kb']:.1f} KB", "", ""),
+    ]
+    width = max(len(r[0]) for r in rows)
+    for name, value, target, ratio in rows:
+        print(f"{name:<{width}}  {value:>10}  {target:>9}  {ratio}")
+    if errors:
+        print("page errors:", errors)
+
+    lines = [
+        "# Page benchmark",
+        "",
+        "Written by `bench/bench_page.py`: headless Chromium (`/usr/bin/chromium`) and the real app",
+        f"under uvicorn on localhost, a 1366x768 viewport, {args.strokes} strokes drawn with real mouse",
+        f"events at 60 Hz, {args.seconds:g} s of continuous drawing. Machine: {platform.machine()},",
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}, {os.cpu_count()} CPUs,",
+        f"load average {figures['load']} at the end of the run.",
+        "",
+        "| measure | value | target | ratio |",
+        "| --- | ---: | ---: | --- |",
+    ]
+    lines += [f"| {n.strip()} | {v} | {t} | {r} |" for n, v, t, r in rows]
+    lines += [
+        "",
+        "- *Stroke end -> updated page* runs from the `pointerup` event to the end of the",
+        "  synchronous repaint (every canvas written) that answers the finished drawing; when a",
+        "  request is still in flight at `pointerup`, its answer is waited for first, as in real use.",
+        "  The frame figure adds the wait for the next animation frame, which is bound to vsync.",
+        "- *Full redraw* decodes the last trace's JSON (base64, float16) and repaints every layer,",
+        "  legend, highlight and the answer, through the same store update a new trace goes through.",
+        f"- Assets ({len(sizes)} files): " + ", ".join(f"`{k}` {v / 1024:.1f} KB" for k, v in sorted(sizes.items())) + ".",
+        "",
+    ]
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text("\n".join(lines))
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
