@@ -3,12 +3,12 @@
 
 import { fmt, percent, topTwo } from "./format.js";
 
-/** "moved 4 pixels down and 0.5 left to centre its mass" from [dy, dx]. */
+/** "moved 4 px down and 0.5 px left to centre its mass" from [dy, dx]. */
 export function shiftText([dy, dx]) {
   const moves = [];
-  if (dy) moves.push(`${fmt(Math.abs(dy))} ${dy > 0 ? "down" : "up"}`);
-  if (dx) moves.push(`${fmt(Math.abs(dx))} ${dx > 0 ? "right" : "left"}`);
-  return moves.length ? `moved ${moves.join(" and ")} pixels to centre its mass` : "already centred";
+  if (dy) moves.push(`${fmt(Math.abs(dy))} px ${dy > 0 ? "down" : "up"}`);
+  if (dx) moves.push(`${fmt(Math.abs(dx))} px ${dx > 0 ? "right" : "left"}`);
+  return moves.length ? `moved ${moves.join(" and ")} to centre its mass` : "already centred on its mass";
 }
 
 export class AnswerView {
@@ -20,7 +20,8 @@ export class AnswerView {
 
   update() {
     const { trace, model, source } = this.store.state;
-    this.hint.hidden = source !== "drawing" || trace !== null;
+    this.hint.hidden = source === "drawing" && trace !== null;
+    this.hint.textContent = source === "upload" ? "Showing your photo. Draw here to go back to drawing." : "Draw a digit here";
     if (!trace) {
       this.prediction.textContent = "?";
       this.prediction.dataset.label = "";

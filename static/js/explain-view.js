@@ -71,7 +71,8 @@ export function renderConv(e) {
   }
   convChannel(e, best, holder);
   out.push(holder);
-  if (C > 1) out.push(equation(["sum over all maps: ", sums.map((s) => fmt(s)).join(" + "), " = ", num(e.sum)]));
+  const term = (s) => (s < 0 ? `(${fmt(s)})` : fmt(s));
+  if (C > 1) out.push(equation(["sum over all maps: ", sums.map(term).join(" + "), " = ", num(e.sum)]));
   out.push(...activationLines(e));
   return out;
 }
