@@ -62,9 +62,10 @@ async function start() {
   const api = new Api(body.dataset.apiRoot || "/api");
   showStatus(store);
   const fail = (err) => store.set({ status: { kind: "error", text: err.message } });
-  window.addEventListener("unhandledrejection", () =>
-    store.set({ status: { kind: "error", text: "Something went wrong on the page. Reload it to start again." } }),
-  );
+  // Never a stack trace on the page: a sentence in the status line (the console keeps the details).
+  const oops = () => store.set({ status: { kind: "error", text: "Something went wrong on the page. Reload it to start again." } });
+  window.addEventListener("unhandledrejection", oops);
+  window.addEventListener("error", oops);
 
   // One trace at a time, the latest wins; every applied answer repaints synchronously.
   let appliedAt = 0;

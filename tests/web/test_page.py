@@ -90,3 +90,28 @@ def test_drop_of_a_photo_reads_it(page):
         data,
     )
     _predicted(page, "7")
+
+
+def test_pasting_a_photo_reads_it(page):
+    data = list(_photo_of_a_seven())
+    page.evaluate(
+        """bytes => {
+          const file = new File([new Uint8Array(bytes)], "seven.jpg", {type: "image/jpeg"});
+          const dt = new DataTransfer();
+          dt.items.add(file);
+          document.dispatchEvent(new ClipboardEvent("paste", {clipboardData: dt, bubbles: true, cancelable: true}));
+        }""",
+        data,
+    )
+    _predicted(page, "7")
+
+
+def test_a_file_that_is_not_an_image_gets_a_friendly_message(page, tmp_path):
+    bad = tmp_path / "notes.png"
+    bad.write_text("these are not pixels")
+    page.get_by_test_id("upload").set_input_files(str(bad))
+    status = page.locator("#status")
+    expect(status).to_have_attribute("data-kind", "error", timeout=10000)
+    text = status.inner_text()
+    assert "image" in text.lower()
+    assert "Traceback" not in text and "Error:" not in text
