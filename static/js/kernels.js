@@ -41,7 +41,9 @@ function drawGrid(grid, note, w, layer) {
     "Each row is the stencil that makes one map.";
 }
 
+/** Adds a kernels view under every conv row; returns a function that stops their listeners. */
 export function addKernelViews(network, store) {
+  const stops = [];
   for (const row of network.rows.values()) {
     if (row.kind !== "conv") continue;
     const details = document.createElement("details");
@@ -64,6 +66,7 @@ export function addKernelViews(network, store) {
       else note.textContent = "The weights are still loading.";
     };
     details.addEventListener("toggle", draw);
-    store.subscribe(["weights"], draw);
+    stops.push(store.subscribe(["weights"], draw));
   }
+  return () => stops.forEach((stop) => stop());
 }

@@ -118,20 +118,35 @@ async function start() {
   new ExplainPanel({ panel: $("unit-detail"), title: $("detail-title"), body: $("detail-body"), close: $("detail-close") }, store, api);
   wireKeyboard({ container: $("network"), announce: $("announce") }, store, network, pad);
 
-  try {
-    store.set({ status: { kind: "busy", text: "Loading the network…" } });
-    const model = await api.model(store.state.modelId);
-    store.set({ model, status: { kind: "idle", text: "" } });
-    network.build(model);
-    addKernelViews(network, store);
-    body.dataset.ready = "true";
-    api.weights(store.state.modelId).then((json) => {
-      store.set({ weights: decodeWeights(json) });
+  // Load a model's architecture (rows are built from it) and then its weights.
+  let dropKernels = () => {};
+  const loadModel = async (id) => {
+    predictions.drop();
+    delete body.dataset.ready;
+    delete body.dataset.weights;
+    store.set({
+      modelId: id, model: null, weights: null, trace: null, hover: null, selection: null,
+      explainOpen: false, status: { kind: "busy", text: "Loading the network…" },
+    });
+    try {
+      const model = await api.model(id);
+      store.set({ model, status: { kind: "idle", text: "" } });
+      dropKernels();
+      network.build(model);
+      dropKernels = addKernelViews(network, store);
+      body.dataset.ready = "true";
+      if (!pad.empty) predictions.preempt(pad.version, send(pad)); // the same drawing, the new model
+      const weights = await api.weights(id);
+      if (store.state.modelId !== id) return;
+      store.set({ weights: decodeWeights(weights) });
       body.dataset.weights = "loaded";
-    }, fail);
-  } catch (err) {
-    fail(err);
-  }
+    } catch (err) {
+      fail(err);
+    }
+  };
+  $("model-select")?.addEventListener("change", (e) => loadModel(e.target.value));
+  await loadModel(store.state.modelId);
+
   // A hook for bench/bench_page.py: decode the last trace again and redraw every layer.
   document.addEventListener("cnnvis:measure-redraw", () => {
     if (!lastJson) return;
