@@ -14,6 +14,7 @@ Usage: .venv/bin/python bench/bench_page.py [--strokes 60] [--seconds 4]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import math
 import os
@@ -28,8 +29,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "page.md"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
 ]
 TARGETS = {"stroke_p95_ms": 30.0, "redraw_ms": 16.0, "updates_per_s": 20.0, "assets_kb": 300.0}
 
@@ -69,7 +74,18 @@ def free_port():
 def start_server():
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -134,8 +150,11 @@ def measure_strokes(page, n_strokes):
         stroke(page, at, shapes[i % len(shapes)])
         # The stroke's final request is answered by the first render after the last move's
         # request; wait until no request is pending and take the first render after pointerup.
-        poll(page, "() => window.__bench.ups.length > %d && "
-             "window.__bench.renders.some(r => r[0] >= window.__bench.ups.at(-1))" % version_before)
+        poll(
+            page,
+            f"() => window.__bench.ups.length > {version_before} && "
+            "window.__bench.renders.some(r => r[0] >= window.__bench.ups.at(-1))",
+        )
         page.wait_for_timeout(120)  # let any last in-flight answer land before the next stroke
         up, renders = page.evaluate("[window.__bench.ups.at(-1), window.__bench.renders]")
         after = [r for r in renders if r[0] >= up]
@@ -213,10 +232,8 @@ def measure_assets(page, base):
     def on_response(response):
         url = response.url
         if url.startswith(base) and "/api/" not in url:
-            try:
-                sizes[url[len(base):]] = len(response.body())
-            except Exception:  # noqa: BLE001 - a redirect has no body
-                pass
+            with contextlib.suppress(Exception):  # a redirect has no body
+                sizes[url[len(base) :]] = len(response.body())
 
     page.on("response", on_response)
     page.reload()
@@ -276,19 +293,35 @@ def main():
     }
     rows = [
         ("Stroke end -> updated page, p50", f"{figures['stroke_p50_ms']:.1f} ms", "", ""),
-        ("Stroke end -> updated page, p95", f"{figures['stroke_p95_ms']:.1f} ms", "<= 30 ms",
-         f"{figures['stroke_p95_ms'] / TARGETS['stroke_p95_ms']:.2f}x of budget"),
+        (
+            "Stroke end -> updated page, p95",
+            f"{figures['stroke_p95_ms']:.1f} ms",
+            "<= 30 ms",
+            f"{figures['stroke_p95_ms'] / TARGETS['stroke_p95_ms']:.2f}x of budget",
+        ),
         ("  ... to the next frame after it, p95", f"{figures['stroke_frame_p95_ms']:.1f} ms", "", ""),
         ("  ... of which the server's own work, p50", f"{figures['server_p50_ms']:.1f} ms", "", ""),
         ("  (the browser's round trip for an empty GET, p50)", f"{figures['floor_ms']:.1f} ms", "", ""),
-        ("Full redraw of every layer, median", f"{figures['redraw_ms']:.2f} ms", "<= 16 ms",
-         f"{figures['redraw_ms'] / TARGETS['redraw_ms']:.2f}x of budget"),
+        (
+            "Full redraw of every layer, median",
+            f"{figures['redraw_ms']:.2f} ms",
+            "<= 16 ms",
+            f"{figures['redraw_ms'] / TARGETS['redraw_ms']:.2f}x of budget",
+        ),
         ("Full redraw of every layer, p95", f"{figures['redraw_p95_ms']:.2f} ms", "", ""),
-        ("Updates while drawing continuously", f"{figures['updates_per_s']:.1f} /s", ">= 20 /s",
-         f"{figures['updates_per_s'] / TARGETS['updates_per_s']:.2f}x the target"),
+        (
+            "Updates while drawing continuously",
+            f"{figures['updates_per_s']:.1f} /s",
+            ">= 20 /s",
+            f"{figures['updates_per_s'] / TARGETS['updates_per_s']:.2f}x the target",
+        ),
         ("  (pointer moves per second fed in)", f"{figures['moves_per_s']:.0f} /s", "", ""),
-        ("Page's own assets, raw", f"{figures['assets_kb']:.1f} KB", "<= 300 KB",
-         f"{figures['assets_kb'] / TARGETS['assets_kb']:.2f}x of budget"),
+        (
+            "Page's own assets, raw",
+            f"{figures['assets_kb']:.1f} KB",
+            "<= 300 KB",
+            f"{figures['assets_kb'] / TARGETS['assets_kb']:.2f}x of budget",
+        ),
         ("Page's own assets, gzip", f"{figures['assets_gzip_kb']:.1f} KB", "", ""),
     ]
     width = max(len(r[0]) for r in rows)
@@ -321,7 +354,9 @@ def main():
         "  with one request in flight at a time it is about 1 / (round trip + repaint).",
         "- *Full redraw* decodes the last trace's JSON (base64, float16) and repaints every layer,",
         "  legend, highlight and the answer, through the same store update a new trace goes through.",
-        f"- Assets ({len(sizes)} files): " + ", ".join(f"`{k}` {v / 1024:.1f} KB" for k, v in sorted(sizes.items())) + ".",
+        f"- Assets ({len(sizes)} files): "
+        + ", ".join(f"`{k}` {v / 1024:.1f} KB" for k, v in sorted(sizes.items()))
+        + ".",
         "",
     ]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

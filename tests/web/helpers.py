@@ -1,5 +1,7 @@
 """Drawing and pointing helpers for the browser tests."""
 
+import itertools
+
 
 def pad_point(page, x, y):
     """Page coordinates of point (x, y) in the pad's own 280x280 drawing space."""
@@ -12,7 +14,7 @@ def draw(page, strokes, steps=12):
     for stroke in strokes:
         page.mouse.move(*pad_point(page, *stroke[0]))
         page.mouse.down()
-        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+        for (x0, y0), (x1, y1) in itertools.pairwise(stroke):
             for i in range(1, steps + 1):
                 t = i / steps
                 page.mouse.move(*pad_point(page, x0 + (x1 - x0) * t, y0 + (y1 - y0) * t))

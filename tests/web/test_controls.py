@@ -9,7 +9,7 @@ from .conftest import ARTIFACTS
 from .helpers import ONE, SEVEN, draw, unit_point
 
 pytest.importorskip("playwright")
-from playwright.sync_api import expect  # noqa: E402
+from playwright.sync_api import expect
 
 
 def test_a_layer_can_be_hidden_and_shown_again(page):

@@ -11,7 +11,7 @@ from app.models import load_model
 from .helpers import SEVEN, draw, unit_point
 
 pytest.importorskip("playwright")
-from playwright.sync_api import expect  # noqa: E402
+from playwright.sync_api import expect
 
 
 @pytest.fixture(scope="module")

@@ -79,5 +79,5 @@ def test_every_module_import_resolves(client):
         seen.add(name)
         response = client.get(f"/static/js/{name}")
         assert response.status_code == 200, name
-        queue += re.findall(r'^import .* from "\./([\w.-]+\.js)";', response.text, flags=re.M)
+        queue += re.findall(r'^import .* from "\./([\w.-]+\.js)";', response.text, flags=re.MULTILINE)
     assert len(seen) > 10

@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from .conftest import ARTIFACTS
-from .helpers import ONE, SEVEN, draw, unit_point
+from .helpers import ONE, SEVEN, draw
 
 pytest.importorskip("playwright")
-from playwright.sync_api import expect  # noqa: E402
+from playwright.sync_api import expect
 
 
 def _predicted(page, label: str):
