@@ -1,0 +1,77 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+
+import { decodeTensors, decodeTrace, decodeWeights, pixelsOf } from "../../static/js/trace.js";
+import { captionFor, titleFor } from "../../static/js/captions.js";
+import { shiftText } from "../../static/js/answer.js";
+
+const b64 = (typed) => Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength).toString("base64");
+const f16 = (bits) => ({ shape: [bits.length], dtype: "float16", data: b64(new Uint16Array(bits)) });
+
+function fakeTrace() {
+  const input = new Uint8Array(4 * 4);
+  input[5] = 255;
+  input[6] = 51;
+  return {
+    model: "tiny",
+    label: 1,
+    class_name: "one",
+    probabilities: [0.25, 0.75],
+    input: { shape: [1, 4, 4], dtype: "uint8", data: b64(input) },
+    layers: [
+      {
+        name: "fc", kind: "dense", shape: [2], min: 0, max: 2,
+        output: f16([0x0000, 0x4000]), // 0, 2
+        weighted_input: f16([0xbc00, 0x4000]), weighted_min: -1, weighted_max: 2, // -1, 2
+      },
+      { name: "softmax", kind: "softmax", shape: [2], min: 0.25, max: 0.75, output: f16([0x3400, 0x3a00]) },
+    ],
+    preprocessing: { inverted: true, steps: [{ name: "centred", caption: "c", width: 4, height: 4, image: "data:image/png;base64,AA==" }] },
+    timing_us: { total: 1500 },
+  };
+}
+
+test("a trace decodes into typed layers in order, the input as byte / 255", () => {
+  const t = decodeTrace(fakeTrace());
+  assert.deepEqual(t.order, ["fc", "softmax"]);
+  assert.equal(t.label, 1);
+  assert.equal(t.className, "one");
+  const fc = t.layers.get("fc");
+  assert.deepEqual(Array.from(fc.output), [0, 2]);
+  assert.deepEqual(Array.from(fc.weighted), [-1, 2]);
+  assert.deepEqual(fc.weightedRange, [-1, 2]);
+  assert.deepEqual(Array.from(t.layers.get("softmax").output), [0.25, 0.75]);
+  assert.equal(t.input.output[5], 1);
+  assert.equal(t.input.output[6], Math.fround(0.2));
+  assert.equal(t.preprocessing.steps[0].image, "data:image/png;base64,AA==");
+});
+
+test("pixels for /api/explain are the input's rows", () => {
+  const rows = pixelsOf(decodeTrace(fakeTrace()));
+  assert.equal(rows.length, 4);
+  assert.equal(rows[1][1], 1);
+  assert.equal(rows[0].length, 4);
+});
+
+test("weights and explanations decode their tensors and keep the rest", () => {
+  const w = decodeWeights({ layers: [{ name: "fc", w: { shape: [1, 2], dtype: "float32", data: b64(new Float32Array([3, -4])) }, b: { shape: [2], dtype: "float32", data: b64(new Float32Array([0, 1])) } }] });
+  assert.deepEqual(Array.from(w.fc.w.data), [3, -4]);
+  const e = decodeTensors({ kind: "conv", sum: 1.5, patch: { shape: [1], dtype: "float32", data: b64(new Float32Array([7])) } });
+  assert.equal(e.sum, 1.5);
+  assert.deepEqual(Array.from(e.patch.data), [7]);
+});
+
+test("every layer kind has a caption and a title", () => {
+  for (const kind of ["conv", "maxpool", "avgpool", "flatten", "dense", "softmax"]) {
+    assert.ok(captionFor({ kind, activation: kind === "conv" ? "relu" : null }).length > 40, kind);
+    assert.match(titleFor("x", kind), /· x$/);
+  }
+  assert.match(captionFor(null), /28 by 28/);
+  assert.match(captionFor({ kind: "conv", activation: "relu" }), /ReLU/);
+  assert.match(captionFor({ kind: "dense", activation: null }, true), /score/);
+});
+
+test("the centring shift reads in words", () => {
+  assert.equal(shiftText([4, -0.5]), "moved 4 px down and 0.5 px left to centre its mass");
+  assert.equal(shiftText([0, 0]), "already centred on its mass");
+});
