@@ -135,7 +135,7 @@ def line(a, b, n):
 def measure_strokes(page, n_strokes):
     """Stroke end -> the first repaint that answers the drawing as it was at pointerup."""
     at = pad_mapper(page)
-    latencies, frames, server = [], [], []
+    latencies, frames, server, split = [], [], [], []
     shapes = [
         line((140, 45), (138, 235), 18),  # a one
         line((75, 60), (205, 60), 12) + line((205, 60), (120, 235), 16)[1:],  # a seven
@@ -163,7 +163,17 @@ def measure_strokes(page, n_strokes):
         latencies.append(last[0] - up)
         frames.append(last[1] - up)
         server.append(last[2])
-    return latencies, frames, server
+        # Where the time went: the answered request's resource timing around pointerup.
+        entry = page.evaluate(
+            "(up) => performance.getEntriesByType('resource').filter(e => e.name.endsWith('/api/predict') &&"
+            " e.responseEnd > 0 && e.responseEnd <= %r).map(e => [e.startTime, e.responseEnd]).at(-1)" % last[0],
+            up,
+        )
+        if entry:
+            start, end = entry
+            split.append((max(0.0, start - up), end - max(start, up), last[0] - end))
+        page.evaluate("performance.clearResourceTimings()")
+    return latencies, frames, server, split
 
 
 def measure_redraw(page, runs=300):
@@ -268,7 +278,7 @@ def main():
             page.wait_for_selector("body[data-ready=true]")
             sizes, raw, gz = measure_assets(page, base)
             page.evaluate(RECORDER)
-            latencies, frames, server = measure_strokes(page, args.strokes)
+            latencies, frames, server, split = measure_strokes(page, args.strokes)
             redraw = measure_redraw(page)
             rate, move_rate = measure_continuous(page, args.seconds)
             floor = page.evaluate(FLOOR)
@@ -282,6 +292,9 @@ def main():
         "stroke_p95_ms": percentile(latencies, 0.95),
         "stroke_frame_p95_ms": percentile(frames, 0.95),
         "server_p50_ms": percentile(server, 0.5),
+        "wait_p50_ms": percentile([w for w, _, _ in split], 0.5),
+        "request_p50_ms": percentile([r for _, r, _ in split], 0.5),
+        "page_p50_ms": percentile([p for _, _, p in split], 0.5),
         "load": load_average(),
         "redraw_ms": percentile(redraw, 0.5),
         "redraw_p95_ms": percentile(redraw, 0.95),
@@ -300,7 +313,9 @@ def main():
             f"{figures['stroke_p95_ms'] / TARGETS['stroke_p95_ms']:.2f}x of budget",
         ),
         ("  ... to the next frame after it, p95", f"{figures['stroke_frame_p95_ms']:.1f} ms", "", ""),
+        ("  ... request in flight after pointerup, p50", f"{figures['request_p50_ms']:.1f} ms", "", ""),
         ("  ... of which the server's own work, p50", f"{figures['server_p50_ms']:.1f} ms", "", ""),
+        ("  ... answer received -> page repainted, p50", f"{figures['page_p50_ms']:.1f} ms", "", ""),
         ("  (the browser's round trip for an empty GET, p50)", f"{figures['floor_ms']:.1f} ms", "", ""),
         (
             "Full redraw of every layer, median",

@@ -48,24 +48,28 @@ export class AnswerView {
     }
     this.section.hidden = false;
     if (pre.steps.length === 0) return; // asked without steps: keep the last ones shown
-    this.steps.replaceChildren();
-    for (const step of pre.steps) {
-      const li = document.createElement("li");
-      const img = document.createElement("img");
-      img.src = step.image; // a data: URL of a small PNG, allowed by img-src
+    // Reuse the step elements while drawing: only the pictures and captions change.
+    const items = this.steps.children;
+    pre.steps.forEach((step, i) => {
+      let li = items[i];
+      if (!li) {
+        li = document.createElement("li");
+        const label = document.createElement("span");
+        label.className = "step-name";
+        li.append(document.createElement("img"), label, document.createElement("span"));
+        this.steps.append(li);
+      }
+      const [img, label, caption] = li.children;
+      if (img.getAttribute("src") !== step.image) img.src = step.image; // a small PNG data: URL
       img.width = step.width;
       img.height = step.height;
       img.alt = `${step.name}: ${step.caption}`;
-      const label = document.createElement("span");
-      label.className = "step-name";
       label.textContent = step.name;
-      const caption = document.createElement("span");
       caption.textContent = step.caption;
       li.dataset.step = step.name;
       li.title = step.caption;
-      li.append(img, label, caption);
-      this.steps.append(li);
-    }
+    });
+    while (items.length > pre.steps.length) items[items.length - 1].remove();
     const parts = [];
     if (pre.original_size) parts.push(`Original ${pre.original_size[0]}×${pre.original_size[1]} pixels`);
     parts.push(pre.inverted ? "dark ink on a light background, so colours were flipped" : "light ink on a dark background");
