@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import orjson
+from starlette.exceptions import HTTPException
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -34,8 +35,17 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-class BodyTooLarge(Exception):
-    pass
+def too_large(max_bytes: int) -> str:
+    return f"The upload is too large: at most {max_bytes / (1024 * 1024):g} MB please."
+
+
+class BodyTooLarge(HTTPException):
+    """Raised by receive() once a streamed body passes the limit. An HTTPException, so the
+    app's handlers answer 413 even where a body parser catches every other error (FastAPI
+    turns any other exception raised while reading a form into a 400)."""
+
+    def __init__(self, max_bytes: int):
+        super().__init__(413, too_large(max_bytes), headers={"Connection": "close"})
 
 
 class BodySizeLimit:
@@ -62,7 +72,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message):
@@ -77,8 +87,7 @@ class BodySizeLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send):
-        limit_mb = self.max_bytes / (1024 * 1024)
-        body = orjson.dumps({"detail": f"The upload is too large: at most {limit_mb:g} MB please."})
+        body = orjson.dumps({"detail": too_large(self.max_bytes)})
         await send(
             {
                 "type": "http.response.start",

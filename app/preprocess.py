@@ -110,8 +110,17 @@ def luminance(image: Image.Image) -> np.ndarray:
     alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255
     if alpha.max() == 0:
         raise ImageError(422, "The image is completely transparent: there is no digit to read.")
-    ink_is_dark = float((grey * alpha).sum() / alpha.sum()) < 0.5
-    background = 1.0 if ink_is_dark else 0.0
+    visible = float((grey * alpha).sum() / alpha.sum())
+    hidden = alpha == 0
+    if hidden.any() and abs(float(grey[hidden].mean()) - visible) >= MIN_CONTRAST:
+        # Colour-keyed transparency (a GIF or palette PNG whose paper colour is marked
+        # transparent): the hidden colour is the paper, and the ink's anti-aliased edges
+        # already blend into it, so compositing onto any other colour would draw a rim.
+        background = float(grey[hidden].mean())
+    else:
+        # The hidden pixels carry no colour of their own (a canvas's (0, 0, 0, 0)): put
+        # the ink on the background it contrasts with.
+        background = 1.0 if visible < 0.5 else 0.0
     return grey * alpha + background * (1 - alpha)
 
 
@@ -138,7 +147,10 @@ def to_mnist(grey: np.ndarray) -> Preprocessed:
     if peak - background < MIN_CONTRAST:
         raise ImageError(422, "No ink found: the image is blank. Draw or upload a digit.")
     ink = np.clip((grey - background) / (peak - background), 0, 1)
-    ink[ink < INK_FLOOR] = 0
+    # A hair under the floor: a pixel exactly at it (51/255 in an 8-bit image) must stay ink
+    # whichever way float rounding fell when the image was inverted, or a picture and its
+    # negative would be cropped differently.
+    ink[ink < INK_FLOOR - 1e-5] = 0
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     if rows.size == 0:
         raise ImageError(422, "No ink found: the image is blank. Draw or upload a digit.")

@@ -11,11 +11,13 @@ from ..settings import Settings
 from .schemas import ApiError
 
 
-def get_settings(request: Request) -> Settings:
+# async, so FastAPI calls them on the event loop: a plain def dependency is run in the
+# thread pool, and two thread hops per request cost more than the whole forward pass.
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_models(request: Request) -> dict[str, Model]:
+async def get_models(request: Request) -> dict[str, Model]:
     return request.app.state.models
 
 

@@ -71,14 +71,14 @@ def parse_pixels(value, shape: tuple[int, int, int]) -> np.ndarray:
     expected = f"pixels must be a {h}x{w} array: a list of {h} rows of {w} numbers from 0 (black) to 1 (white ink)"
     if not isinstance(value, list):
         raise ApiError(422, expected + ".")
-    try:
-        array = np.array(value, dtype=np.float32)
-    except (ValueError, TypeError):
+    try:  # float64 first, so 1e300 is reported as out of range rather than as infinite in float32
+        array = np.array(value, dtype=np.float64)
+    except (ValueError, TypeError, OverflowError):
         raise ApiError(422, expected + "; some rows are missing, ragged or not numbers.") from None
     if array.shape not in ((h, w), (c, h, w)):
         raise ApiError(422, f"{expected}; got shape {list(array.shape)}.")
     if np.isnan(array).any():
-        raise ApiError(422, "pixels contain NaN (not a number); every pixel must be a number from 0 to 1.")
+        raise ApiError(422, "pixels contain NaN or null (not a number); every pixel must be a number from 0 to 1.")
     if np.isinf(array).any():
         raise ApiError(422, "pixels contain an infinite value; every pixel must be a number from 0 to 1.")
     if array.min() < 0 or array.max() > 1:

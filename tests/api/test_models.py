@@ -1,0 +1,115 @@
+"""GET /healthz, /api/models, /api/models/{id}, /api/models/{id}/weights, and unknown routes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.api.tensors import decode
+
+# LeNet-5 as shipped, worked out by hand from docs/api.md: (name, kind, output shape, params)
+LENET5 = [
+    ("conv1", "conv", [6, 28, 28], {"w": [6, 1, 5, 5], "b": [6]}),
+    ("pool1", "maxpool", [6, 14, 14], {}),
+    ("conv2", "conv", [16, 10, 10], {"w": [16, 6, 5, 5], "b": [16]}),
+    ("pool2", "maxpool", [16, 5, 5], {}),
+    ("flatten", "flatten", [400], {}),
+    ("fc1", "dense", [120], {"w": [400, 120], "b": [120]}),
+    ("fc2", "dense", [84], {"w": [120, 84], "b": [84]}),
+    ("fc3", "dense", [10], {"w": [84, 10], "b": [10]}),
+    ("softmax", "softmax", [10], {}),
+]
+# Receptive fields chained by hand: size += (K - 1) * jump, offset -= pad * jump, jump *= stride.
+# conv1 5x5 pad 2: (5, 1, -2); pool1 2x2/2: (6, 2, -2); conv2 5x5: (14, 2, -2); pool2: (16, 4, -2).
+RECEPTIVE = {
+    "conv1": {"size": 5, "jump": 1, "offset": -2},
+    "pool1": {"size": 6, "jump": 2, "offset": -2},
+    "conv2": {"size": 14, "jump": 2, "offset": -2},
+    "pool2": {"size": 16, "jump": 4, "offset": -2},
+}
+
+
+def test_health_answers_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_models_lists_mnist_with_its_classes_and_accuracy(client):
+    response = client.get("/api/models")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["default"] == "mnist"
+    (summary,) = [m for m in body["models"] if m["id"] == "mnist"]
+    assert summary["class_names"] == [str(d) for d in range(10)]
+    assert summary["input_shape"] == [1, 28, 28]
+    assert summary["dataset"] == "mnist"
+    assert isinstance(summary["name"], str) and summary["name"]
+    assert 0.97 <= summary["test_accuracy"] <= 1.0
+
+
+def test_model_detail_describes_every_layer_in_order(client):
+    response = client.get("/api/models/mnist")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == "mnist" and body["input_shape"] == [1, 28, 28]
+    layers = body["layers"]
+    assert [(l["name"], l["kind"], l["output_shape"], l["params"]) for l in layers] == LENET5
+    previous = [1, 28, 28]
+    for layer in layers:
+        assert layer["input_shape"] == previous
+        previous = layer["output_shape"]
+        assert layer["n_params"] == sum(int(np.prod(s)) for s in layer["params"].values())
+    by_name = {l["name"]: l for l in layers}
+    assert (by_name["conv1"]["kernel"], by_name["conv1"]["padding"], by_name["conv1"]["activation"]) == (5, 2, "relu")
+    assert by_name["fc3"]["activation"] is None
+
+
+def test_model_detail_gives_receptive_fields_of_map_layers(client):
+    response = client.get("/api/models/mnist")
+    assert response.status_code == 200
+    fields = {l["name"]: l["receptive_field"] for l in response.json()["layers"]}
+    for name, expected in RECEPTIVE.items():
+        assert fields[name] == expected, name
+    for name in ("flatten", "fc1", "fc2", "fc3", "softmax"):
+        assert fields[name] is None
+
+
+def test_weights_decode_to_the_model_parameters(client, model):
+    response = client.get("/api/models/mnist/weights")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["model"] == "mnist"
+    assert [l["name"] for l in body["layers"]] == ["conv1", "conv2", "fc1", "fc2", "fc3"]
+    for layer in body["layers"]:
+        for key in ("w", "b"):
+            assert layer[key]["dtype"] == "float32"
+            decoded = decode(layer[key])
+            expected = model.network.params[f"{layer['name']}.{key}"]
+            assert decoded.shape == expected.shape
+            np.testing.assert_array_equal(decoded, expected)  # float32 on the wire: bit for bit
+
+
+@pytest.mark.parametrize("path", ["/api/models/nope", "/api/models/nope/weights", "/api/models/MNIST"])
+def test_unknown_model_is_404_naming_the_available_ones(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "mnist" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [("GET", "/nope"), ("GET", "/api/nope"), ("POST", "/api/models/mnist/x"), ("GET", "/static/nope.js")],
+)
+def test_unknown_route_is_404_json(client, method, path):
+    response = client.request(method, path)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["detail"]
+
+
+def test_wrong_method_is_405_json(client):
+    response = client.get("/api/predict")
+    assert response.status_code == 405
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["detail"]
