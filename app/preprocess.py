@@ -92,7 +92,7 @@ def luminance(image: Image.Image) -> np.ndarray:
     contrasts with the ink (dark ink onto white, light ink onto black)."""
     try:
         image = ImageOps.exif_transpose(image)
-    except Exception:  # a broken EXIF block is not worth refusing the picture for
+    except Exception:  # noqa: BLE001, S110 -- a broken EXIF block is no reason to refuse the picture
         pass
     if image.mode in SIXTEEN_BIT_MODES or image.mode == "I":
         values = np.asarray(image, dtype=np.float32)
