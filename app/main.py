@@ -11,6 +11,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from . import errors, web
 from .api import models, predict
+from .api.deps import Registry
 from .middleware import BodySizeLimit, SecurityHeaders
 from .models import load_shipped
 from .paths import STATIC_DIR
@@ -25,12 +26,13 @@ def create_app(settings: Settings | None = None, loaded_models: dict | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.models = loaded_models if loaded_models is not None else load_shipped()
+        app.state.registry = Registry(app.state.models, settings)
         yield
 
     app = FastAPI(title="cnnvis", summary="See inside a convolutional network.", lifespan=lifespan)
     app.state.settings = settings
     errors.install(app)
-    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=1)  # level 1: 13.8 KB instead of 13.0 KB at half the CPU
+    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=1)  # 1: nearly level 5's size, half its CPU
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     app.include_router(models.router)
@@ -39,7 +41,7 @@ def create_app(settings: Settings | None = None, loaded_models: dict | None = No
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"])
-    def read_health():
+    async def read_health():
         """Liveness: answers as soon as the app is up."""
         return {"status": "ok"}
 

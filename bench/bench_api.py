@@ -220,10 +220,13 @@ def profile_over_http(port: int, body: bytes, count: int) -> dict:
 def profile_in_process(body: bytes, count: int) -> dict:
     """The whole app (middleware, routing, handler, rendering) called as ASGI in this process,
     without HTTP or sockets; and orjson alone on a trace."""
+    from app.api.deps import Registry
     from app.main import create_app
 
     app = create_app(loaded_models=load_shipped())
-    app.state.models = load_shipped()  # what the lifespan does; no server runs it here
+    # What the lifespan does; no server runs it here.
+    app.state.models = load_shipped()
+    app.state.registry = Registry(app.state.models, app.state.settings)
 
     scope = {
         "type": "http",
@@ -637,7 +640,7 @@ def report(f: dict, info: dict, rows: list, d: dict, args, jobs: list[str]) -> s
             f"is {handler / d['predict_cpu']:.0%} of it, leaving {d['predict_cpu'] - handler:.0f} us "
             f"({1 - handler / d['predict_cpu']:.0%}) for HTTP parsing, routing, dependencies, middleware and writing the "
             f"response: {(d['predict_cpu'] - handler) / d['noop_cpu']:.1f} times a whole noop request "
-            f"({d['noop_cpu']:.0f} us). gzip (level 5, app/main.py) "
+            f"({d['noop_cpu']:.0f} us). gzip (level 1, app/main.py) "
             f"adds {gz['cpu_us'] - d['predict_cpu']:.0f} us per predict."
         ),
         "",

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from ..nn.explain import explain_unit
 from ..preprocess import ImageError, decode_data_url, preprocess_bytes
-from .deps import ModelsDep, SettingsDep, find_model
+from .deps import RegistryDep
 from .responses import JSONBytes
 from .schemas import (
     ApiError,
@@ -58,11 +58,11 @@ def _trace(model, x, pre, steps, timing, started):
 
 
 @router.post("/predict", openapi_extra=openapi_body(PredictRequest))
-async def create_trace(request: Request, models: ModelsDep, settings: SettingsDep):
+async def create_trace(request: Request, registry: RegistryDep):
     """Trace a 28x28 drawing (`pixels`) or an image (`image`, base64 or a data URL)."""
     started = time.perf_counter()
     data = parse_json_object(await request.body())
-    model = find_model(models, data.get("model"), settings)
+    model = registry.find(data.get("model"))
     timing = {"parse": 0, "preprocess": 0}
     if ("pixels" in data) == ("image" in data):
         raise ApiError(422, "Send either pixels (a 28x28 array) or image (a data URL), not both or neither.")
@@ -78,35 +78,34 @@ async def create_trace(request: Request, models: ModelsDep, settings: SettingsDe
             raise ApiError(err.status, str(err)) from None
         timing["parse"] = _us(started)
         t = time.perf_counter()
-        x, pre = await _preprocess(raw, settings)
+        x, pre = await _preprocess(raw, registry.settings)
         timing["preprocess"] = _us(t)
     return _trace(model, x, pre, data.get("steps", True) is not False, timing, started)
 
 
 @router.post("/predict/upload")
 async def create_trace_from_upload(
-    models: ModelsDep,
-    settings: SettingsDep,
+    registry: RegistryDep,
     file: Annotated[UploadFile, File(description="any image Pillow reads")],
     model: Annotated[str | None, Form()] = None,
 ):
     """Trace an uploaded image file, after MNIST-style preprocessing."""
     started = time.perf_counter()
-    chosen = find_model(models, model, settings)
+    chosen = registry.find(model)
     raw = await file.read()
     await file.close()
     timing = {"parse": _us(started)}
     t = time.perf_counter()
-    x, pre = await _preprocess(raw, settings)
+    x, pre = await _preprocess(raw, registry.settings)
     timing["preprocess"] = _us(t)
     return _trace(chosen, x, pre, True, timing, started)
 
 
 @router.post("/explain", openapi_extra=openapi_body(ExplainRequest))
-async def create_explanation(request: Request, models: ModelsDep, settings: SettingsDep):
+async def create_explanation(request: Request, registry: RegistryDep):
     """The exact arithmetic that produced one unit of one layer."""
     data = parse_json_object(await request.body())
-    model = find_model(models, data.get("model"), settings)
+    model = registry.find(data.get("model"))
     arch = model.architecture
     x = parse_pixels(data.get("pixels"), arch.input_shape)
     layer = data.get("layer")
