@@ -40,7 +40,10 @@ def cmd_evaluate(args) -> int:
 def cmd_serve(args) -> int:
     import uvicorn
 
-    uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers, log_level="info")
+    uvicorn.run(
+        "app.main:app", host=args.host, port=args.port, workers=args.workers, log_level="info",
+        access_log=args.access_log,  # a line per request costs time while a class draws live
+    )
     return 0
 
 
@@ -72,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.set_defaults(func=cmd_serve)
     return parser
 

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from .api.responses import JSONBytes
 from .api.schemas import ApiError
+from .web import templates
 
 log = logging.getLogger("cnnvis")
 
@@ -19,6 +20,11 @@ log = logging.getLogger("cnnvis")
 def _describe(error: dict) -> str:
     where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
     return f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", "invalid request")
+
+
+def _wants_page(request: Request) -> bool:
+    """A browser navigating to an address outside the API gets a page, not JSON."""
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
 
 def install(app: FastAPI) -> None:
@@ -36,6 +42,10 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else "The request could not be handled."
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"Nothing here: {request.url.path} is not a page or API route of cnnvis."
+        if _wants_page(request):
+            title = "Page not found" if exc.status_code == 404 else "This address cannot do that"
+            context = {"status": exc.status_code, "title": title, "message": detail}
+            return templates.TemplateResponse(request, "error.html", context, status_code=exc.status_code)
         return JSONBytes({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(ClientDisconnect)
