@@ -7,6 +7,7 @@ import json
 import sys
 
 from .nn.architecture import ARCHITECTURES
+from .nn.datasets import DATASETS
 
 
 def cmd_train(args) -> int:
@@ -15,6 +16,7 @@ def cmd_train(args) -> int:
     settings = TrainSettings(
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
         weight_decay=args.weight_decay, augment=not args.no_augment, seed=args.seed, limit=args.limit,
+        dataset=args.dataset,
     )
     metadata = run(args.data, args.out, settings, arch=args.arch)
     test = metadata.get("test_accuracy")
@@ -56,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, default=10)
     train.add_argument("--out", required=True, help="weights file to write (.npz)")
     train.add_argument("--arch", default="lenet5", choices=sorted(ARCHITECTURES))
+    train.add_argument("--dataset", default="mnist", choices=sorted(DATASETS),
+                       help="what the images are: sets class names, augmentation and upload preparation")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--batch-size", type=int, default=64)
     train.add_argument("--lr", type=float, default=2e-3)

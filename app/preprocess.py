@@ -4,7 +4,8 @@ MNIST's own recipe (from its documentation): white ink on black, the digit's bou
 scaled to fit 20x20 keeping its aspect ratio, with anti-aliasing, then placed in a 28x28
 field so that its centre of mass sits at the centre (measured on the MNIST test set: mean
 centre of mass at row 14.0, column 14.0). Pixels are 8-bit, so the result is quantised to
-multiples of 1/255 as MNIST's bytes are.
+multiples of 1/255 as MNIST's bytes are. Fashion-MNIST differs only in the box (28) and in
+centring the bounding box; a model's ``Preparation`` says which.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .nn.datasets import Preparation
+
 SIZE = 28
-BOX = 20
 CENTRE = 14.0
 ANALYSIS_SIDE = 320  # larger images are reduced to this before looking for the ink
 PREVIEW_SIDE = 64  # the intermediate images a page shows
@@ -42,17 +44,18 @@ class Preprocessed:
     info: dict
     ink: np.ndarray  # (H, W) the image as white ink on black, contrast stretched
     crop: np.ndarray  # the ink's bounding box
-    fitted: np.ndarray  # the crop scaled to fit 20x20
+    fitted: np.ndarray  # the crop scaled to fit the box (20x20 for MNIST)
 
     def steps(self) -> list[tuple[str, str, np.ndarray]]:
         """(name, caption, uint8 image) of each stage, for a page to show; built only on request."""
-        light = self.info["inverted"]
+        light, box = self.info["inverted"], self.info["box"]
         h, w = self.fitted.shape
+        centred_on = "its centre of mass" if self.info["centre"] == "mass" else "the middle of its bounding box"
         return [
             ("grayscale", "Grey levels" + (", inverted to white ink on black" if light else ""), _preview(self.ink)),
             ("cropped", "Cropped to the ink's bounding box", _preview(self.crop)),
-            ("fitted", f"Scaled to fit a 20x20 box ({w}x{h})", _to_uint8(self.fitted)),
-            ("centred", "Placed in 28x28, centred on its centre of mass", _to_uint8(self.pixels)),
+            ("fitted", f"Scaled to fit a {box}x{box} box ({w}x{h})", _to_uint8(self.fitted)),
+            ("centred", f"Placed in 28x28, centred on {centred_on}", _to_uint8(self.pixels)),
         ]
 
 
@@ -134,7 +137,7 @@ def _reduce(grey: np.ndarray, side: int) -> tuple[np.ndarray, float]:
     return np.asarray(Image.fromarray(grey, "F").resize(size, Image.Resampling.BOX)), factor
 
 
-def to_mnist(grey: np.ndarray) -> Preprocessed:
+def to_mnist(grey: np.ndarray, preparation: Preparation = Preparation()) -> Preprocessed:
     """Inputs: grey levels (H, W) in 0..1, ink either dark or light. Returns: the 28x28 input."""
     original_h, original_w = grey.shape
     grey, factor = _reduce(grey.astype(np.float32, copy=False), ANALYSIS_SIDE)
@@ -158,14 +161,17 @@ def to_mnist(grey: np.ndarray) -> Preprocessed:
     crop = ink[y0:y1, x0:x1]
 
     h, w = crop.shape
-    scale = BOX / max(h, w)
+    scale = preparation.box / max(h, w)
     fit_w, fit_h = max(1, round(w * scale)), max(1, round(h * scale))
     fitted = np.asarray(Image.fromarray(crop, "F").resize((fit_w, fit_h), Image.Resampling.LANCZOS))
     fitted = np.clip(fitted, 0, 1)
 
-    mass = fitted.sum()
-    cy = float((fitted.sum(axis=1) * np.arange(fit_h)).sum() / mass)
-    cx = float((fitted.sum(axis=0) * np.arange(fit_w)).sum() / mass)
+    if preparation.centre == "mass":
+        mass = fitted.sum()
+        cy = float((fitted.sum(axis=1) * np.arange(fit_h)).sum() / mass)
+        cx = float((fitted.sum(axis=0) * np.arange(fit_w)).sum() / mass)
+    else:  # the middle of the bounding box
+        cy, cx = (fit_h - 1) / 2, (fit_w - 1) / 2
     top = min(max(round(CENTRE - cy), 0), SIZE - fit_h)
     left = min(max(round(CENTRE - cx), 0), SIZE - fit_w)
     canvas = np.zeros((SIZE, SIZE), np.float32)
@@ -178,7 +184,9 @@ def to_mnist(grey: np.ndarray) -> Preprocessed:
         "background": "light" if light else "dark",
         "original_size": [original_w, original_h],
         "bbox": bbox,
-        "scale": round(scale * factor, 5),  # original pixels -> 20x20 box
+        "box": preparation.box,
+        "centre": preparation.centre,
+        "scale": round(scale * factor, 5),  # original pixels -> box pixels
         "shift": [top - (SIZE - fit_h) / 2, left - (SIZE - fit_w) / 2],  # centre of mass vs plain centring
     }
     return Preprocessed(pixels, info, ink, crop, fitted)
@@ -192,8 +200,8 @@ def _preview(values: np.ndarray) -> np.ndarray:
     return _to_uint8(_reduce(values, PREVIEW_SIDE)[0])
 
 
-def preprocess_bytes(data: bytes, max_pixels: int) -> Preprocessed:
-    return to_mnist(luminance(open_image(data, max_pixels)))
+def preprocess_bytes(data: bytes, max_pixels: int, preparation: Preparation = Preparation()) -> Preprocessed:
+    return to_mnist(luminance(open_image(data, max_pixels)), preparation)
 
 
 def decode_data_url(text: str) -> bytes:

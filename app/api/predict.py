@@ -34,12 +34,12 @@ def _us(start: float) -> int:
     return round((time.perf_counter() - start) * 1e6)
 
 
-async def _preprocess(data: bytes, settings) -> tuple:
+async def _preprocess(data: bytes, model, settings) -> tuple:
     try:
         if len(data) > LARGE_IMAGE_BYTES:
-            pre = await asyncio.to_thread(preprocess_bytes, data, settings.max_image_pixels)
+            pre = await asyncio.to_thread(preprocess_bytes, data, settings.max_image_pixels, model.preparation)
         else:
-            pre = preprocess_bytes(data, settings.max_image_pixels)
+            pre = preprocess_bytes(data, settings.max_image_pixels, model.preparation)
     except ImageError as err:
         raise ApiError(err.status, str(err)) from None
     return pre.pixels[None], pre
@@ -78,7 +78,7 @@ async def create_trace(request: Request, registry: RegistryDep):
             raise ApiError(err.status, str(err)) from None
         timing["parse"] = _us(started)
         t = time.perf_counter()
-        x, pre = await _preprocess(raw, registry.settings)
+        x, pre = await _preprocess(raw, model, registry.settings)
         timing["preprocess"] = _us(t)
     return _trace(model, x, pre, data.get("steps", True) is not False, timing, started)
 
@@ -96,7 +96,7 @@ async def create_trace_from_upload(
     await file.close()
     timing = {"parse": _us(started)}
     t = time.perf_counter()
-    x, pre = await _preprocess(raw, registry.settings)
+    x, pre = await _preprocess(raw, chosen, registry.settings)
     timing["preprocess"] = _us(t)
     return _trace(chosen, x, pre, True, timing, started)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..nn import weights
+from ..nn.datasets import Preparation
 from ..nn.network import Network
 
 MODELS_DIR = Path(__file__).resolve().parent
@@ -13,6 +14,7 @@ MODELS_DIR = Path(__file__).resolve().parent
 # id -> (file in this folder, display name)
 SHIPPED = {
     "mnist": ("mnist.npz", "Handwritten digits (MNIST)"),
+    "fashion": ("fashion.npz", "Clothes (Fashion-MNIST)"),
 }
 
 
@@ -26,6 +28,11 @@ class Model:
     @property
     def architecture(self):
         return self.network.architecture
+
+    @property
+    def preparation(self) -> Preparation:
+        """How an uploaded picture is made to look like this model's training images."""
+        return Preparation(**self.metadata.get("preparation", {}))
 
 
 def load_model(id_or_path: str) -> Model:

@@ -21,6 +21,7 @@ class Augmentation:
     max_shift: float = 2.0
     elastic_alpha: float = 20.0  # displacement std about 1 pixel (Simard et al. 2003: alpha=34, sigma=4)
     elastic_sigma: float = 4.0
+    mirror: bool = False  # flip half the images left to right (clothes, not digits)
 
 
 def _gaussian_matrix(size: int, sigma: float) -> np.ndarray:
@@ -58,6 +59,8 @@ def distort(images: np.ndarray, rng: np.random.Generator, aug: Augmentation = Au
     # A = R(angle) / scale @ [[1, shear], [0, 1]]
     a = np.stack([np.stack([cos, cos * shear - sin], -1), np.stack([sin, sin * shear + cos], -1)], -2)  # (N, 2, 2) rows (y, x)
     shift = rng.uniform(-aug.max_shift, aug.max_shift, (n, 2))
+    if aug.mirror:
+        a[:, :, 1] *= np.where(rng.random(n) < 0.5, -1.0, 1.0)[:, None]  # x' = -x: a left-right flip
 
     cy, cx = (h - 1) / 2, (w - 1) / 2
     py, px = np.meshgrid(np.arange(h) - cy, np.arange(w) - cx, indexing="ij")  # (H, W) each

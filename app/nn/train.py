@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from . import idx, weights
 from .architecture import ARCHITECTURES
-from .augment import Augmentation, distort
+from .augment import distort
+from .datasets import DATASETS
 from .network import Network
 from .optim import SGD, Adam, cosine_lr
 
@@ -27,6 +28,7 @@ class TrainSettings:
     augment: bool = True
     seed: int = 0
     limit: int | None = None  # train on the first `limit` digits only
+    dataset: str = "mnist"  # a key of DATASETS: class names, augmentation, upload preparation
 
 
 def progress(epoch, epochs, done, total, loss, acc, started, stream=sys.stderr):
@@ -51,7 +53,7 @@ def train_network(network: Network, images: np.ndarray, labels: np.ndarray, sett
     else:
         opt = Adam(network.params, lr=settings.lr, weight_decay=settings.weight_decay)
     history, step = [], 0
-    aug = Augmentation()
+    aug = DATASETS[settings.dataset].augmentation
     for epoch in range(1, settings.epochs + 1):
         order = rng.permutation(n)
         started, loss_sum, correct, seen = time.perf_counter(), 0.0, 0, 0
@@ -83,12 +85,14 @@ def run(data_dir: str | Path, out: str | Path, settings: TrainSettings, arch: st
     images, labels = idx.load_split(data_dir, "train")
     if settings.limit:
         images, labels = images[: settings.limit], labels[: settings.limit]
-    architecture = ARCHITECTURES[arch]
+    dataset = DATASETS[settings.dataset]
+    architecture = replace(ARCHITECTURES[arch], class_names=dataset.class_names)
     network = Network.initialise(architecture, seed=settings.seed)
     started = time.perf_counter()
     history = train_network(network, images, labels, settings, show_progress)
     metadata = {
-        "dataset": Path(data_dir).resolve().name,
+        "dataset": dataset.name,
+        "preparation": dataset.preparation.to_dict(),
         "train_count": len(images),
         "train_seconds": round(time.perf_counter() - started, 1),
         "train_accuracy": history[-1][1],
