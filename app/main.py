@@ -21,7 +21,8 @@ from .settings import Settings
 def create_app(settings: Settings | None = None, loaded_models: dict | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     # Uploads stay in memory (the body limit bounds them) and are never spooled to disk.
-    MultiPartParser.spool_max_size = settings.max_body_bytes + 1
+    # Starlette reads this from its class, so it holds for every app in the process.
+    MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, settings.max_body_bytes + 1)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -29,7 +30,12 @@ def create_app(settings: Settings | None = None, loaded_models: dict | None = No
         app.state.registry = Registry(app.state.models, settings)
         yield
 
-    app = FastAPI(title="cnnvis", summary="See inside a convolutional network.", lifespan=lifespan)
+    # No /docs or /redoc: FastAPI builds them from a CDN with inline scripts, which neither an
+    # offline classroom nor the Content-Security-Policy allows. /openapi.json stays.
+    app = FastAPI(
+        title="cnnvis", summary="See inside a convolutional network.", lifespan=lifespan,
+        docs_url=None, redoc_url=None,
+    )
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=1)  # 1: nearly level 5's size, half its CPU

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .nn.datasets import Preparation
+from .nn.datasets import MNIST_PREPARATION, Preparation
 
 SIZE = 28
 CENTRE = 14.0
@@ -100,10 +100,16 @@ def luminance(image: Image.Image) -> np.ndarray:
     if image.mode in SIXTEEN_BIT_MODES or image.mode == "I":
         values = np.asarray(image, dtype=np.float32)
         return values / (65535.0 if image.mode != "I" or values.max() > 255 else 255.0)
-    if image.mode == "F":
-        values = np.nan_to_num(np.asarray(image, dtype=np.float32))
-        top = values.max()
-        return np.clip(values / top if top > 1 else values, 0, 1)
+    if image.mode == "F":  # floating-point pixels: any range; stretch to 0..1 unless already there
+        values = np.asarray(image, dtype=np.float32)
+        finite = np.isfinite(values)
+        if not finite.any():
+            raise ImageError(422, "The image holds no usable pixel values.")
+        low, high = float(values[finite].min()), float(values[finite].max())
+        values = np.where(finite, values, low)
+        if low >= 0 and high <= 1:
+            return values
+        return (values - low) / (high - low) if high > low else np.zeros_like(values)
     has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
     if not has_alpha:
         rgb = image if image.mode in ("L", "RGB") else image.convert("RGB")
@@ -137,7 +143,7 @@ def _reduce(grey: np.ndarray, side: int) -> tuple[np.ndarray, float]:
     return np.asarray(Image.fromarray(grey, "F").resize(size, Image.Resampling.BOX)), factor
 
 
-def to_mnist(grey: np.ndarray, preparation: Preparation = Preparation()) -> Preprocessed:
+def to_mnist(grey: np.ndarray, preparation: Preparation = MNIST_PREPARATION) -> Preprocessed:
     """Inputs: grey levels (H, W) in 0..1, ink either dark or light. Returns: the 28x28 input."""
     original_h, original_w = grey.shape
     grey, factor = _reduce(grey.astype(np.float32, copy=False), ANALYSIS_SIDE)
@@ -200,7 +206,7 @@ def _preview(values: np.ndarray) -> np.ndarray:
     return _to_uint8(_reduce(values, PREVIEW_SIDE)[0])
 
 
-def preprocess_bytes(data: bytes, max_pixels: int, preparation: Preparation = Preparation()) -> Preprocessed:
+def preprocess_bytes(data: bytes, max_pixels: int, preparation: Preparation = MNIST_PREPARATION) -> Preprocessed:
     return to_mnist(luminance(open_image(data, max_pixels)), preparation)
 
 

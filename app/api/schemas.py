@@ -15,8 +15,9 @@ import orjson
 from pydantic import BaseModel, Field
 
 from ..models import Model
-from ..nn.architecture import CONV, DENSE, MAXPOOL, WINDOWED_KINDS
+from ..nn.architecture import CONV, DENSE, MAXPOOL
 from ..nn.network import LayerTrace
+from ..nn.receptive import receptive_geometry
 from ..preprocess import Preprocessed, png_data_url
 from .tensors import encode, encode_many
 
@@ -71,10 +72,16 @@ def parse_pixels(value, shape: tuple[int, int, int]) -> np.ndarray:
     expected = f"pixels must be a {h}x{w} array: a list of {h} rows of {w} numbers from 0 (black) to 1 (white ink)"
     if not isinstance(value, list):
         raise ApiError(422, expected + ".")
-    try:  # float64 first, so 1e300 is reported as out of range rather than as infinite in float32
-        array = np.array(value, dtype=np.float64)
+    try:
+        array = np.array(value)  # no dtype yet: strings and booleans must not pass as numbers
+        if array.dtype == object:  # null (what JSON.stringify makes of NaN), or integers too big for int64
+            array = np.array([np.nan if v is None else v for v in array.flat], dtype=np.float64).reshape(array.shape)
     except (ValueError, TypeError, OverflowError):
-        raise ApiError(422, expected + "; some rows are missing, ragged or not numbers.") from None
+        raise ApiError(422, expected + "; some rows are missing or ragged, or hold something else than numbers.") from None
+    if array.dtype.kind not in "iuf":
+        raise ApiError(422, expected + "; some values are not numbers.")
+    # float64, so 1e300 is reported as out of range rather than as infinite in float32
+    array = array.astype(np.float64)
     if array.shape not in ((h, w), (c, h, w)):
         raise ApiError(422, f"{expected}; got shape {list(array.shape)}.")
     if np.isnan(array).any():
@@ -93,7 +100,7 @@ def parse_unit(data: dict, out_shape: tuple[int, ...], layer: str) -> tuple[int,
     for key in keys:
         value = data.get(key)
         if not isinstance(value, int) or isinstance(value, bool):
-            raise ApiError(422, f"Layer {layer} needs an integer {' , '.join(keys)}; {key} is missing or not an integer.")
+            raise ApiError(422, f"Layer {layer} needs integers {', '.join(keys)}; {key} is missing or not an integer.")
         unit.append(value)
     for key, value, size in zip(keys, unit, out_shape):
         if not 0 <= value < size:
@@ -118,13 +125,9 @@ def model_detail(model: Model) -> dict:
     arch = model.architecture
     params = arch.param_shapes()
     layers = []
-    size, jump, offset = 1, 1, 0  # a unit of the input sees itself
-    for spec, in_shape, out_shape in zip(arch.layers, arch.input_shapes(), arch.output_shapes()):
-        rf = None
-        if spec.kind in WINDOWED_KINDS:
-            pad = spec.padding if spec.kind == CONV else 0
-            size, offset, jump = size + (spec.kernel - 1) * jump, offset - pad * jump, jump * spec.stride
-            rf = {"size": size, "jump": jump, "offset": offset}
+    for spec, in_shape, out_shape, rf in zip(
+        arch.layers, arch.input_shapes(), arch.output_shapes(), receptive_geometry(arch)
+    ):
         shapes = {k.split(".")[1]: list(v) for k, v in params.items() if k.startswith(spec.name + ".")}
         layers.append(
             {

@@ -23,6 +23,9 @@ class Preparation:
         return asdict(self)
 
 
+MNIST_PREPARATION = Preparation(20, "mass")
+
+
 @dataclass(frozen=True)
 class Dataset:
     name: str
@@ -33,7 +36,7 @@ class Dataset:
 
 DATASETS = {
     # MNIST's documentation: digits fit in 20x20, centred by centre of mass in 28x28.
-    "mnist": Dataset("mnist", tuple(str(d) for d in range(10)), Augmentation(), Preparation(20, "mass")),
+    "mnist": Dataset("mnist", tuple(str(d) for d in range(10)), Augmentation(), MNIST_PREPARATION),
     # Fashion-MNIST's documentation: the longest edge resized to 28, the image centred.
     # Clothes are not handwriting: no elastic distortion, small turns, mirror images allowed.
     "fashion-mnist": Dataset(

@@ -75,3 +75,25 @@ def receptive_field(architecture: Architecture, layer: str, channel: int, y: int
                 y0 = y1 = x0 = x1 = 0
         regions.append(Region(names[j - 1], c0, c1, y0, x0, y1, x1))
     return regions
+
+
+def receptive_geometry(architecture: Architecture) -> list[dict | None]:
+    """Per layer, in order: how a map unit's window in the input follows from its position.
+
+    Unit row y of a map layer sees input rows y*jump + offset .. y*jump + offset + size - 1
+    before clipping (the same for columns); None for layers that are not maps of windows.
+    Each windowed layer grows the window by (kernel - 1) steps of the jump below it, moves its
+    start back by padding steps, and multiplies the jump by its stride.
+    """
+    geometry = []
+    size, jump, offset = 1, 1, 0  # an input pixel sees itself
+    windowed_so_far = True
+    for spec in architecture.layers:
+        windowed_so_far = windowed_so_far and spec.kind in WINDOWED_KINDS
+        if not windowed_so_far:
+            geometry.append(None)
+            continue
+        pad = spec.padding if spec.kind == CONV else 0
+        size, offset, jump = size + (spec.kernel - 1) * jump, offset - pad * jump, jump * spec.stride
+        geometry.append({"size": size, "jump": jump, "offset": offset})
+    return geometry
