@@ -23,7 +23,7 @@ from .nn.datasets import MNIST_PREPARATION, Preparation
 SIZE = 28
 CENTRE = 14.0
 ANALYSIS_SIDE = 320  # larger images are reduced to this before looking for the ink
-PREVIEW_SIDE = 64  # the intermediate images a page shows
+PREVIEW_SIDE = 48  # the intermediate images a page shows (small: they travel with every trace)
 MIN_CONTRAST = 0.15  # ink must differ from the background by this much (0..1) to count
 INK_FLOOR = 0.2  # after contrast stretching, fainter pixels are background noise
 
@@ -225,5 +225,5 @@ def decode_data_url(text: str) -> bytes:
 def png_data_url(image: np.ndarray) -> str:
     """A small uint8 greyscale image as a PNG data URL the page can show directly."""
     buffer = io.BytesIO()
-    Image.fromarray(image, "L").save(buffer, format="PNG", compress_level=1)
+    Image.fromarray(image, "L").save(buffer, format="PNG", compress_level=6)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
