@@ -29,6 +29,14 @@ const CAPTIONS = {
     "score and divides by the total. The largest is the network's guess.",
 };
 
+/** What a model's pictures show, for sentences like "Draw a digit here". */
+export function subjectOf(model) {
+  const dataset = String(model?.dataset ?? "").toLowerCase();
+  if (dataset.includes("fashion")) return "piece of clothing";
+  if (dataset.includes("mnist") || dataset === "") return "digit";
+  return "picture";
+}
+
 /** The caption for a layer, given its kind and activation (LayerInfo from the API). */
 export function captionFor(info, isLastDense = false) {
   if (!info) return CAPTIONS.input;

@@ -111,14 +111,3 @@ export function paintValues(data, offset, count, scale, rgba) {
   }
   return rgba;
 }
-
-/** CSS linear-gradient text for a legend bar of the given scale kind. */
-export function gradientCss(kind, steps = 9) {
-  const table = TABLES[kind];
-  const parts = [];
-  for (let s = 0; s < steps; s++) {
-    const i = Math.round((s / (steps - 1)) * 255);
-    parts.push(`rgb(${table[3 * i]}, ${table[3 * i + 1]}, ${table[3 * i + 2]})`);
-  }
-  return `linear-gradient(to right, ${parts.join(", ")})`;
-}

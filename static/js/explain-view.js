@@ -1,6 +1,7 @@
 // What the explain panel shows for each kind of layer, from a decoded /api/explain answer.
 
-import { el, equation, num, numberGrid, table } from "./grids.js";
+import { el } from "./dom.js";
+import { equation, num, numberGrid, table } from "./grids.js";
 import { scaleFor } from "./colormap.js";
 import { extent } from "./tensor.js";
 import { fmt } from "./format.js";
@@ -48,7 +49,8 @@ function convChannel(e, c, holder) {
 export function renderConv(e) {
   const [C, K] = e.patch.shape;
   const n = K * K;
-  const out = [el("p", "lead", `A ${K}×${K} kernel is laid over each of the ${C} map${C > 1 ? "s" : ""} of ${e.input_layer} at row ${e.origin[0]}, column ${e.origin[1]}; each pair of numbers is multiplied and everything is added up.`)];
+  const over = C > 1 ? `each of the ${C} maps of ${e.input_layer}` : `${e.input_layer}`;
+  const out = [el("p", "lead", `A ${K}×${K} kernel is laid over ${over} at row ${e.origin[0]}, column ${e.origin[1]}; each pair of numbers is multiplied and everything is added up.`)];
   const sums = Array.from({ length: C }, (_, c) => sumOf(e.products.data, c * n, n));
   const holder = el("div", "channel-detail");
   let best = 0;
@@ -129,6 +131,14 @@ export function renderSoftmax(e, model) {
     equation([`p(${names[k] ?? k}) = e^(z − max) / Σ e^(z − max)`]),
     table(["class", "score z", "z − max", "e^(z − max)", "probability"], rows, k),
     equation(["= ", num(e.exps[k]), " / ", num(e.sum_exps), " = ", { text: fmt(e.output, 4), className: "num result" }]),
+  ];
+}
+
+/** An input pixel, worked out on the page: {y, x, byte, value} from inputPixel() in trace.js. */
+export function renderInput(pixel) {
+  return [
+    el("p", "lead", "An input pixel is not computed: it is the picture itself, after it was made to look like the training images (28×28, white on black). Each pixel is stored as a byte from 0 (black) to 255 (white), and the network reads it as byte / 255, a number from 0 to 1."),
+    equation([`pixel at row ${pixel.y}, column ${pixel.x}: `, num(pixel.byte), " / 255 = ", { text: fmt(pixel.value, 4), className: "num result" }]),
   ];
 }
 

@@ -2,10 +2,11 @@
 // asks /api/explain (one request in flight, the latest wins) and closes with Escape.
 
 import { Latest } from "./latest.js";
-import { decodeTensors, pixelsOf } from "./trace.js";
-import { renderExplanation } from "./explain-view.js";
+import { decodeTensors, inputPixel, pixelsOf } from "./trace.js";
+import { renderExplanation, renderInput } from "./explain-view.js";
+import { subjectOf } from "./captions.js";
 import { unitText } from "./format.js";
-import { el } from "./grids.js";
+import { el } from "./dom.js";
 
 export class ExplainPanel {
   constructor({ panel, title, body, close }, store, api) {
@@ -31,7 +32,16 @@ export class ExplainPanel {
     this.title.textContent = `${selection.layer} · ${unitText(selection)}`;
     this.panel.dataset.layer = selection.layer;
     if (!trace) {
-      this._message("Draw a digit or upload a photo first: the arithmetic needs an input.");
+      this.latest.drop();
+      this._message(`Draw a ${subjectOf(state.model)} or upload a photo first: the arithmetic needs an input.`);
+      return;
+    }
+    if (selection.layer === "input") {
+      // Nothing to ask the server: an input pixel is the trace's own byte.
+      this.latest.drop();
+      const pixel = inputPixel(trace, selection);
+      if (pixel) this._render(renderInput(pixel), "input", selection);
+      else this._message("That pixel is outside the picture.");
       return;
     }
     if (this.body.childElementCount === 0) this._message("Working it out…");
@@ -41,10 +51,13 @@ export class ExplainPanel {
   }
 
   _show(json, unit) {
-    const model = this.store.state.model;
     const e = decodeTensors(json);
-    this.body.replaceChildren(...renderExplanation(e, model));
-    this.panel.dataset.kind = e.kind;
+    this._render(renderExplanation(e, this.store.state.model), e.kind, unit);
+  }
+
+  _render(nodes, kind, unit) {
+    this.body.replaceChildren(...nodes);
+    this.panel.dataset.kind = kind;
     this.panel.dataset.unit = JSON.stringify(unit);
     this.panel.dispatchEvent(new CustomEvent("cnnvis:explained", { bubbles: true }));
   }

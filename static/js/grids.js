@@ -2,14 +2,8 @@
 // each cell tinted by a colour scale. Text only through textContent.
 
 import { cssColour, inkFor, scaleFor } from "./colormap.js";
+import { el } from "./dom.js";
 import { fmt } from "./format.js";
-
-export function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /**
  * A k x k grid from data[offset ..]: rows labelled rowStart.., columns colStart..;

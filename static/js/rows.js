@@ -6,14 +6,8 @@ import { Strip } from "./strip.js";
 import { OutputBars } from "./bars.js";
 import { captionFor, titleFor } from "./captions.js";
 import { paintValues, scaleFor } from "./colormap.js";
+import { el } from "./dom.js";
 import { fmt, shapeText } from "./format.js";
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 class Legend {
   constructor(parent) {

@@ -24,10 +24,6 @@ export class Store {
     this.listeners = [];
   }
 
-  get(key) {
-    return this.state[key];
-  }
-
   /** Merge a patch; listeners whose keys changed are called once with the new state. */
   set(patch) {
     const changed = [];

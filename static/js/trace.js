@@ -41,7 +41,7 @@ export function decodeTrace(json) {
     label: json.label,
     className: json.class_name,
     probabilities: json.probabilities,
-    input: { name: "input", kind: "input", shape: input.shape, output: toUnit(input.data), range: [0, 1] },
+    input: { name: "input", kind: "input", shape: input.shape, output: toUnit(input.data), bytes: input.data, range: [0, 1] },
     raw: json.input,
     layers,
     order: json.layers.map((l) => l.name),
@@ -56,6 +56,17 @@ export function pixelsOf(trace) {
   const rows = [];
   for (let y = 0; y < h; y++) rows.push(Array.from(trace.input.output.subarray(y * w, (y + 1) * w)));
   return rows;
+}
+
+/**
+ * One pixel of the input, {channel, y, x}, as the network read it: the byte the trace sent
+ * (0..255) and the value byte / 255. Null when the unit is outside the image.
+ */
+export function inputPixel(trace, { channel = 0, y, x }) {
+  const [c, h, w] = trace.input.shape;
+  if (!(channel >= 0 && channel < c && y >= 0 && y < h && x >= 0 && x < w)) return null;
+  const byte = trace.input.bytes[(channel * h + y) * w + x];
+  return { channel, y, x, byte, value: byte / 255 };
 }
 
 /** GET /api/models/{id}/weights -> {layerName: {w, b}} with decoded tensors. */

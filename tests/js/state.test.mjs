@@ -28,9 +28,9 @@ test("hiding toggles and views are per layer", () => {
   store.toggleHidden("conv1");
   store.toggleHidden("pool1");
   store.toggleHidden("conv1");
-  assert.deepEqual(store.get("hidden"), ["pool1"]);
+  assert.deepEqual(store.state.hidden, ["pool1"]);
   store.setView("conv2", "weighted_input");
-  assert.deepEqual(store.get("views"), { conv2: "weighted_input" });
+  assert.deepEqual(store.state.views, { conv2: "weighted_input" });
 });
 
 test("view settings round-trip through the URL hash", () => {

@@ -1,8 +1,8 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 
-import { decodeTensors, decodeTrace, decodeWeights, pixelsOf } from "../../static/js/trace.js";
-import { captionFor, titleFor } from "../../static/js/captions.js";
+import { decodeTensors, decodeTrace, decodeWeights, inputPixel, pixelsOf } from "../../static/js/trace.js";
+import { captionFor, subjectOf, titleFor } from "../../static/js/captions.js";
 import { shiftText } from "../../static/js/answer.js";
 
 const b64 = (typed) => Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength).toString("base64");
@@ -74,4 +74,19 @@ test("every layer kind has a caption and a title", () => {
 test("the centring shift reads in words", () => {
   assert.equal(shiftText([4, -0.5]), "moved 4 px down and 0.5 px left to centre its mass");
   assert.equal(shiftText([0, 0]), "already centred on its mass");
+});
+
+test("an input pixel is the trace's byte and byte / 255, worked out without the server", () => {
+  const t = decodeTrace(fakeTrace());
+  assert.deepEqual(inputPixel(t, { channel: 0, y: 1, x: 2 }), { channel: 0, y: 1, x: 2, byte: 51, value: 0.2 });
+  assert.equal(inputPixel(t, { channel: 0, y: 1, x: 1 }).value, 1);
+  assert.equal(inputPixel(t, { channel: 0, y: 0, x: 0 }).byte, 0);
+  assert.equal(inputPixel(t, { channel: 0, y: 4, x: 0 }), null);
+});
+
+test("sentences name what a model's pictures show", () => {
+  assert.equal(subjectOf({ dataset: "mnist" }), "digit");
+  assert.equal(subjectOf({ dataset: "fashion-mnist" }), "piece of clothing");
+  assert.equal(subjectOf(null), "digit"); // before the model has loaded
+  assert.equal(subjectOf({ dataset: "cifar" }), "picture");
 });

@@ -99,3 +99,38 @@ def test_escape_closes_the_panel(page):
     expect(panel).to_be_visible()
     page.keyboard.press("Escape")
     expect(panel).to_be_hidden()
+
+
+def test_an_input_pixel_is_explained_on_the_page_without_the_server(page):
+    _drawn_seven(page)
+    explains = []
+    page.on("request", lambda r: explains.append(r.url) if r.url.endswith("/api/explain") else None)
+    seen = _input_seen(page)
+    y, x = int(np.argmax(seen[0].max(axis=1) > 0.9)), 0
+    x = int(np.argmax(seen[0, y] > 0.9))  # an inked pixel, so the value is not just 0
+    page.mouse.click(*unit_point(page, "input", 0, y, x))
+    panel = page.get_by_test_id("unit-detail")
+    expect(panel).to_have_attribute("data-kind", "input", timeout=10000)
+    expect(page.locator("#detail-title")).to_have_text(f"input · map 0, row {y}, column {x}")
+    text = panel.inner_text()
+    assert "No layer" not in text and "/ 255" in text and "pixel" in text
+    byte = round(float(seen[0, y, x]) * 255)
+    assert _number(panel.locator(".equation .num").first.inner_text()) == byte
+    assert _number(panel.locator(".result").last.inner_text()) == pytest.approx(byte / 255, abs=1e-4)
+    # Enter on the input layer explains its selected pixel the same way.
+    body = page.locator('section.layer[data-layer="input"] .layer-body')
+    body.focus()
+    page.keyboard.press("Home")
+    page.keyboard.press("Enter")
+    expect(page.locator("#detail-title")).to_have_text("input · map 0, row 0, column 0")
+    expect(panel.locator(".result")).to_have_text("0")
+    assert explains == []
+
+
+def test_a_conv1_unit_reads_the_one_input_map_in_good_english(page):
+    _drawn_seven(page)
+    page.mouse.click(*unit_point(page, "conv1", 2, 10, 10))
+    panel = page.get_by_test_id("unit-detail")
+    expect(panel).to_have_attribute("data-kind", "conv", timeout=10000)
+    lead = panel.locator(".lead").inner_text()
+    assert "laid over input at row" in lead and "1 map" not in lead
