@@ -44,7 +44,7 @@ RECORDER = """() => {
   const pad = document.querySelector('[data-testid="draw-pad"]');
   pad.addEventListener('pointerup', e => window.__bench.ups.push(performance.now()), true);
   document.addEventListener('cnnvis:rendered', e => {
-    requestAnimationFrame(() => window.__bench.renders.push([e.detail.at, performance.now(), e.detail.serverMs]));
+    requestAnimationFrame(() => window.__bench.renders.push([e.detail.at, performance.now(), e.detail.serverMs, e.detail.version ?? 0]));
   });
 }"""
 
@@ -158,8 +158,10 @@ def measure_strokes(page, n_strokes):
         page.wait_for_timeout(120)  # let any last in-flight answer land before the next stroke
         up, renders = page.evaluate("[window.__bench.ups.at(-1), window.__bench.renders]")
         after = [r for r in renders if r[0] >= up]
-        # The last render after pointerup is the one that shows the final drawing.
-        last = max(after, key=lambda r: r[0])
+        # The first render of the drawing as it was at pointerup (the newest version) is the
+        # updated page; a later one for the same version only adds the preprocessing pictures.
+        final = max(r[3] for r in after)
+        last = min((r for r in after if r[3] == final), key=lambda r: r[0])
         latencies.append(last[0] - up)
         frames.append(last[1] - up)
         server.append(last[2])

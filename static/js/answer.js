@@ -1,6 +1,7 @@
 // The left column's read-outs: the prediction with the top two guesses, and the
 // preprocessing steps the server reports, so a student sees what the network sees.
 
+import { subjectOf } from "./captions.js";
 import { fmt, percent, topTwo } from "./format.js";
 
 /** "moved 4 px down and 0.5 px left to centre its mass" from [dy, dx]. */
@@ -12,20 +13,23 @@ export function shiftText([dy, dx]) {
 }
 
 export class AnswerView {
-  constructor({ prediction, guesses, section, steps, note, hint }, store) {
-    Object.assign(this, { prediction, guesses, section, steps, note, hint });
+  constructor({ prediction, guesses, section, steps, note, hint, pad }, store) {
+    Object.assign(this, { prediction, guesses, section, steps, note, hint, pad });
     this.store = store;
-    store.subscribe(["trace", "source"], () => this.update());
+    this.stepsFrom = null; // the source of the preprocessing pictures on screen
+    store.subscribe(["trace", "source", "model"], () => this.update());
   }
 
   update() {
     const { trace, model, source } = this.store.state;
+    const subject = subjectOf(model);
     this.hint.hidden = source === "drawing" && trace !== null;
-    this.hint.textContent = source === "upload" ? "Showing your photo. Draw here to go back to drawing." : "Draw a digit here";
+    this.hint.textContent = source === "upload" && trace ? "Showing your photo. Draw here to go back to drawing." : `Draw a ${subject} here`;
+    this.pad?.setAttribute("aria-label", `Drawing pad: draw one ${subject} with the mouse, a finger or a pen`);
     if (!trace) {
       this.prediction.textContent = "?";
       this.prediction.dataset.label = "";
-      this.guesses.textContent = "Draw a digit to see its guess.";
+      this.guesses.textContent = `Draw a ${subject} to see its guess.`;
       this.section.hidden = true;
       return;
     }
@@ -38,16 +42,21 @@ export class AnswerView {
     this.guesses.textContent =
       `${percent(first.p)} sure it is ${name(first.index)} (from ${from}); ` +
       `second guess ${name(second.index)} at ${percent(second.p)}.`;
-    this._steps(trace.preprocessing);
+    this._steps(trace.preprocessing, source);
   }
 
-  _steps(pre) {
+  _steps(pre, source) {
     if (!pre) {
       this.section.hidden = true;
       return;
     }
+    if (pre.steps.length === 0) {
+      // Asked without steps (mid-stroke): keep the last ones shown, unless they were of the other source.
+      this.section.hidden = this.stepsFrom !== source;
+      return;
+    }
     this.section.hidden = false;
-    if (pre.steps.length === 0) return; // asked without steps: keep the last ones shown
+    this.stepsFrom = source;
     // Reuse the step elements while drawing: only the pictures and captions change.
     const items = this.steps.children;
     pre.steps.forEach((step, i) => {

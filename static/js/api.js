@@ -57,8 +57,9 @@ export class Api {
     return this.request(`/models/${encodeURIComponent(id)}/weights`);
   }
 
-  predictImage(model, image, signal) {
-    return this.request("/predict", { method: "POST", json: { model, image }, signal });
+  /** steps: false leaves the preprocessing pictures out (asked for while a stroke is drawn). */
+  predictImage(model, image, signal, steps = true) {
+    return this.request("/predict", { method: "POST", json: { model, image, steps }, signal });
   }
 
   upload(model, file, signal) {

@@ -67,31 +67,70 @@ async function start() {
   window.addEventListener("unhandledrejection", oops);
   window.addEventListener("error", oops);
 
-  // One trace at a time, the latest wins; every applied answer repaints synchronously.
+  // One trace at a time, the latest wins; every applied answer repaints synchronously. Each
+  // job carries its source ("drawing" | "upload"), applied only with its own answer.
   let appliedAt = 0;
   let lastJson = null;
-  const predictions = new Latest((json, key) => {
-    lastJson = json;
-    store.set({ trace: decodeTrace(json), status: { kind: "idle", text: "" } });
-    appliedAt = performance.now();
-    body.dataset.traces = String(Number(body.dataset.traces || 0) + 1);
-    const serverMs = (json.timing_us?.total ?? 0) / 1000;
-    document.dispatchEvent(new CustomEvent("cnnvis:rendered", { detail: { key, at: appliedAt, serverMs } }));
-  }, fail);
+  let wanted = "drawing"; // the source of the newest request asked for
+  let lastFile = null; // the last photo shown, re-read when the model changes
+  const predictions = new Latest(
+    (json, key, { source, file, version }) => {
+      lastJson = json;
+      if (source === "upload") lastFile = file;
+      store.set({ trace: decodeTrace(json), source, status: { kind: "idle", text: "" } });
+      appliedAt = performance.now();
+      body.dataset.traces = String(Number(body.dataset.traces || 0) + 1);
+      const serverMs = (json.timing_us?.total ?? 0) / 1000;
+      const detail = { key, at: appliedAt, serverMs, source, version };
+      document.dispatchEvent(new CustomEvent("cnnvis:rendered", { detail }));
+    },
+    (err, key, { source } = {}) => {
+      // The pad holds no ink (all rubbed out): its old answer no longer describes it. A failed
+      // upload leaves the previous answer, with its own source, where it was.
+      if (source === "drawing" && err.status === 422) {
+        lastJson = null;
+        store.set({ trace: null, source: "drawing", explainOpen: false, status: { kind: "idle", text: "Nothing left on the pad to read." } });
+        return;
+      }
+      fail(err);
+    },
+  );
 
-  const send = (p) => (signal) => api.predictImage(store.state.modelId, p.snapshot(), signal);
+  // While a stroke is drawn the preprocessing pictures are left out (steps: false); the
+  // request at the stroke's end asks for them, so the last ones shown stay until then.
+  const ask = (p, steps) => [
+    (signal) => api.predictImage(store.state.modelId, p.snapshot(), signal, steps),
+    { source: "drawing", version: p.version },
+  ];
+  const askFinal = (p) => {
+    const key = `${p.version} final`;
+    // The same drawing is already on its way: let it land, then fetch the pictures.
+    if (predictions.inFlightKey === p.version) predictions.push(key, ...ask(p, true));
+    else predictions.preempt(key, ...ask(p, true));
+  };
+  const askUpload = (file) => {
+    wanted = "upload";
+    predictions.drop();
+    predictions.push(undefined, (signal) => api.upload(store.state.modelId, file, signal), { source: "upload", file });
+  };
   const pad = new DrawPad($("draw-pad"), {
     onChange: (p) => {
-      if (store.state.source !== "drawing") predictions.drop();
-      store.set({ source: "drawing" });
-      predictions.push(p.version, send(p));
+      if (wanted !== "drawing") {
+        predictions.drop(); // a photo still on its way is not wanted now
+        if (store.state.status.kind === "busy") store.set({ status: { kind: "idle", text: "" } });
+      }
+      wanted = "drawing";
+      predictions.push(p.version, ...ask(p, false));
     },
     // The stroke is finished: an answer to an older drawing is not worth waiting for.
     onStrokeEnd: (p) => {
-      if (!p.empty) predictions.preempt(p.version, send(p));
+      wanted = "drawing";
+      if (!p.empty) askFinal(p);
     },
     onEmpty: () => {
+      wanted = "drawing";
       predictions.drop();
+      lastJson = null;
       store.set({ trace: null, source: "drawing", explainOpen: false, status: { kind: "idle", text: "" } });
     },
   });
@@ -102,9 +141,8 @@ async function start() {
     input: $("upload"),
     dropZone: $("drop-zone"),
     onFile: (file) => {
-      predictions.drop();
-      store.set({ source: "upload", status: { kind: "busy", text: `Reading ${file.name || "the picture"}…` } });
-      predictions.push(undefined, (signal) => api.upload(store.state.modelId, file, signal));
+      store.set({ status: { kind: "busy", text: `Reading ${file.name || "the picture"}…` } });
+      askUpload(file);
     },
     onRefused: (text) => store.set({ status: { kind: "error", text } }),
   });
@@ -112,7 +150,7 @@ async function start() {
   const network = new NetworkView($("layers"), store);
   new Highlighter(store, network, { svg: $("trace-lines"), tip: $("unit-tip"), host: $("network") });
   new AnswerView(
-    { prediction: $("prediction"), guesses: $("guesses"), section: $("preprocessing"), steps: $("preprocessing-steps"), note: $("preprocessing-note"), hint: $("pad-hint") },
+    { prediction: $("prediction"), guesses: $("guesses"), section: $("preprocessing"), steps: $("preprocessing-steps"), note: $("preprocessing-note"), hint: $("pad-hint"), pad: $("draw-pad") },
     store,
   );
   new ExplainPanel({ panel: $("unit-detail"), title: $("detail-title"), body: $("detail-body"), close: $("detail-close") }, store, api);
@@ -121,6 +159,7 @@ async function start() {
   // Load a model's architecture (rows are built from it) and then its weights.
   let dropKernels = () => {};
   const loadModel = async (id) => {
+    const shown = store.state.trace ? store.state.source : null;
     predictions.drop();
     delete body.dataset.ready;
     delete body.dataset.weights;
@@ -135,7 +174,9 @@ async function start() {
       network.build(model);
       dropKernels = addKernelViews(network, store);
       body.dataset.ready = "true";
-      if (!pad.empty) predictions.preempt(pad.version, send(pad)); // the same drawing, the new model
+      // The same input, the new model: the photo if one was shown, else the drawing.
+      if (shown === "upload" && lastFile) askUpload(lastFile);
+      else if (!pad.empty) askFinal(pad);
       const weights = await api.weights(id);
       if (store.state.modelId !== id) return;
       store.set({ weights: decodeWeights(weights) });

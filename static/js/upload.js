@@ -37,7 +37,7 @@ export function wireUploads({ input, dropZone, onFile, onRefused }) {
     dropZone.classList.remove("dragging");
     const file = firstImage(e.dataTransfer.files);
     if (file) onFile(file);
-    else onRefused("That was not an image: drop a PNG or JPEG photo of a digit.");
+    else onRefused("That was not an image: drop a PNG or JPEG photo.");
   });
 
   document.addEventListener("paste", (e) => {

@@ -110,3 +110,26 @@ test("an error thrown while applying is reported, not lost", async () => {
   await tick();
   assert.deepEqual(errors, ["bad draw"]);
 });
+
+test("each job's tag comes back with its own answer or failure, not the newest job's", async () => {
+  const server = fakeServer();
+  const applied = [];
+  const failed = [];
+  const latest = new Latest(
+    (r, key, tag) => applied.push([r, tag.source]),
+    (e, key, tag) => failed.push([e.message, tag.source]),
+  );
+  latest.push(1, server.start("drawing"), { source: "drawing" });
+  latest.push(undefined, server.start("photo"), { source: "upload" }); // pending behind the drawing
+  server.calls[0].resolve("r1");
+  await tick();
+  assert.deepEqual(applied, [["r1", "drawing"]]); // the photo asked for later does not relabel it
+  server.calls[1].reject(new Error("not an image"));
+  await tick();
+  assert.deepEqual(failed, [["not an image", "upload"]]);
+  latest.preempt("2 final", server.start("final"), { source: "drawing" });
+  assert.equal(latest.inFlightKey, "2 final");
+  server.calls[2].resolve("r2");
+  await tick();
+  assert.deepEqual(applied.at(-1), ["r2", "drawing"]);
+});

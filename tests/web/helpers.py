@@ -1,6 +1,10 @@
 """Drawing and pointing helpers for the browser tests."""
 
+import io
 import itertools
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
 
 
 def pad_point(page, x, y):
@@ -32,3 +36,17 @@ def unit_point(page, layer, channel, y, x):
 
 ONE = [[(140, 45), (138, 235)]]
 SEVEN = [[(75, 60), (205, 60), (120, 235)]]
+
+
+def photo_of_a_seven() -> bytes:
+    """A large photo-like picture: dark ink on an uneven light background, digit off-centre."""
+    w, h = 900, 700
+    rng = np.random.default_rng(4)
+    ramp = np.linspace(225, 245, w)[None, :] + rng.normal(0, 3, (h, w))
+    img = Image.fromarray(np.clip(ramp, 0, 255).astype(np.uint8), "L")
+    pen = ImageDraw.Draw(img)
+    pen.line([(120, 90), (380, 95), (215, 470)], fill=35, width=34, joint="curve")
+    img = img.filter(ImageFilter.GaussianBlur(1.5)).convert("RGB")
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=88)
+    return out.getvalue()

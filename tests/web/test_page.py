@@ -3,13 +3,9 @@ hiding layers, the keyboard, and a clean console."""
 
 from __future__ import annotations
 
-import io
-
-import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFilter
 
-from .helpers import ONE, SEVEN, draw
+from .helpers import ONE, SEVEN, draw, photo_of_a_seven
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -45,23 +41,9 @@ def test_undo_takes_back_the_last_stroke(page):
     _predicted(page, "1")
 
 
-def _photo_of_a_seven() -> bytes:
-    """A large photo-like picture: dark ink on an uneven light background, digit off-centre."""
-    w, h = 900, 700
-    rng = np.random.default_rng(4)
-    ramp = np.linspace(225, 245, w)[None, :] + rng.normal(0, 3, (h, w))
-    img = Image.fromarray(np.clip(ramp, 0, 255).astype(np.uint8), "L")
-    pen = ImageDraw.Draw(img)
-    pen.line([(120, 90), (380, 95), (215, 470)], fill=35, width=34, joint="curve")
-    img = img.filter(ImageFilter.GaussianBlur(1.5)).convert("RGB")
-    out = io.BytesIO()
-    img.save(out, "JPEG", quality=88)
-    return out.getvalue()
-
-
 def test_uploaded_photo_is_predicted_and_its_preprocessing_shown(page, tmp_path):
     photo = tmp_path / "seven.jpg"
-    photo.write_bytes(_photo_of_a_seven())
+    photo.write_bytes(photo_of_a_seven())
     page.get_by_test_id("upload").set_input_files(str(photo))
     _predicted(page, "7")
     steps = page.locator("#preprocessing li[data-step]")
@@ -75,7 +57,7 @@ def test_uploaded_photo_is_predicted_and_its_preprocessing_shown(page, tmp_path)
 
 
 def test_drop_of_a_photo_reads_it(page):
-    data = list(_photo_of_a_seven())
+    data = list(photo_of_a_seven())
     page.evaluate(
         """bytes => {
           const file = new File([new Uint8Array(bytes)], "seven.jpg", {type: "image/jpeg"});
@@ -92,7 +74,7 @@ def test_drop_of_a_photo_reads_it(page):
 
 
 def test_pasting_a_photo_reads_it(page):
-    data = list(_photo_of_a_seven())
+    data = list(photo_of_a_seven())
     page.evaluate(
         """bytes => {
           const file = new File([new Uint8Array(bytes)], "seven.jpg", {type: "image/jpeg"});
