@@ -3,9 +3,15 @@
 
 import { paintValues } from "./colormap.js";
 
-/** Columns, rows and cell size for n units: one row up to 120, else rows of up to 200. */
-export function stripLayout(n, labelled = false) {
-  if (labelled) return { cols: n, rows: 1, cw: 40, ch: 22 };
+/**
+ * Columns, rows and cell size for n units: one row up to 120, else rows of up to 200.
+ * Labelled units (class scores) get one row with cells wide enough for names like "T-shirt/top".
+ */
+export function stripLayout(n, labels = null) {
+  if (labels) {
+    const longest = Math.max(0, ...labels.map((t) => String(t).length));
+    return { cols: n, rows: 1, cw: longest > 3 ? 72 : 40, ch: 22 };
+  }
   const cols = n <= 120 ? n : Math.min(200, Math.ceil(n / Math.ceil(n / 200)));
   const rows = Math.ceil(n / cols);
   const cw = Math.max(3, Math.min(24, Math.floor(720 / cols)));
@@ -16,7 +22,7 @@ export class Strip {
   constructor(body, { layer, shape, labels = null }) {
     this.layer = layer;
     this.n = shape[0];
-    this.layout = stripLayout(this.n, Boolean(labels));
+    this.layout = stripLayout(this.n, labels);
     const { cols, rows, cw, ch } = this.layout;
     this.el = document.createElement("div");
     this.el.className = "strip";

@@ -89,3 +89,43 @@ def test_whole_session_has_no_console_errors_and_screenshots(page):
     expect(page.get_by_test_id("unit-detail")).to_have_attribute("data-kind", "maxpool", timeout=10000)
     page.screenshot(path=str(ARTIFACTS / "page-tablet-1180x820.png"))
     assert page.console.errors == []
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "large"),
+    [(1366, 768, True), (1180, 820, True), (1366, 768, False), (1180, 820, False)],
+    ids=["laptop-large", "tablet-large", "laptop", "tablet"],
+)
+def test_the_answer_is_above_the_fold_beside_the_pad(page, width, height, large):
+    page.set_viewport_size({"width": width, "height": height})
+    if large:
+        page.locator("#large-toggle").click()
+        expect(page.locator("html")).to_have_class("large")
+    draw(page, SEVEN)
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-label", "7", timeout=10000)
+    pad = page.get_by_test_id("draw-pad").bounding_box()
+    guesses = page.locator("#guesses").bounding_box()
+    assert page.locator(".side").evaluate("s => s.scrollTop") == 0
+    assert guesses["y"] + guesses["height"] <= height, "the answer is below the fold"
+    assert pad["height"] >= 0.35 * height  # the pad stays big enough to draw on
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"answer-{width}x{height}{'-large' if large else ''}.png"))
+
+
+def test_the_clothes_model_names_its_classes_and_speaks_of_clothing(page):
+    draw(page, ONE)
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-label", "1", timeout=10000)
+    page.locator("#model-select").select_option("fashion")
+    names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    expect(page.locator('.bar-row[data-layer="softmax"] .bar-label')).to_have_text(names, timeout=10000)
+    prediction = page.get_by_test_id("prediction")
+    expect(prediction).not_to_have_attribute("data-label", "", timeout=10000)  # the drawing, read again
+    label = int(prediction.get_attribute("data-label"))
+    expect(prediction).to_have_text(names[label])
+    guesses = page.locator("#guesses").inner_text()
+    assert f"sure it is {names[label]} (from your drawing)" in guesses and "digit" not in guesses
+    page.locator("#clear").click()
+    expect(page.locator("#pad-hint")).to_have_text("Draw a piece of clothing here")
+    expect(page.locator("#guesses")).not_to_contain_text("digit")
+    assert "digit" not in page.get_by_test_id("draw-pad").get_attribute("aria-label")
+    assert page.console.errors == []
