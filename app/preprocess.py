@@ -23,7 +23,7 @@ from .nn.datasets import MNIST_PREPARATION, Preparation
 SIZE = 28
 CENTRE = 14.0
 ANALYSIS_SIDE = 320  # larger images are reduced to this before looking for the ink
-PREVIEW_SIDE = 48  # the intermediate images a page shows (small: they travel with every trace)
+PREVIEW_SIDE = 40  # the intermediate images a page shows (small: they travel with every trace)
 MIN_CONTRAST = 0.15  # ink must differ from the background by this much (0..1) to count
 INK_FLOOR = 0.2  # after contrast stretching, fainter pixels are background noise
 
@@ -154,7 +154,7 @@ def to_mnist(grey: np.ndarray, preparation: Preparation = MNIST_PREPARATION) -> 
         border = 1 - border
     background, peak = float(np.median(border)), float(grey.max())
     if peak - background < MIN_CONTRAST:
-        raise ImageError(422, "No ink found: the image is blank. Draw or upload a digit.")
+        raise ImageError(422, "No ink found: the image is blank. Draw something, or upload a photo of it.")
     ink = np.clip((grey - background) / (peak - background), 0, 1)
     # A hair under the floor: a pixel exactly at it (51/255 in an 8-bit image) must stay ink
     # whichever way float rounding fell when the image was inverted, or a picture and its
@@ -162,7 +162,7 @@ def to_mnist(grey: np.ndarray, preparation: Preparation = MNIST_PREPARATION) -> 
     ink[ink < INK_FLOOR - 1e-5] = 0
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     if rows.size == 0:
-        raise ImageError(422, "No ink found: the image is blank. Draw or upload a digit.")
+        raise ImageError(422, "No ink found: the image is blank. Draw something, or upload a photo of it.")
     y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     crop = ink[y0:y1, x0:x1]
 

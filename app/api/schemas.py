@@ -15,7 +15,7 @@ import orjson
 from pydantic import BaseModel, Field
 
 from ..models import Model
-from ..nn.architecture import CONV, DENSE, MAXPOOL
+from ..nn.architecture import CONV, DENSE, FLATTEN, MAXPOOL
 from ..nn.network import LayerTrace
 from ..nn.receptive import receptive_geometry
 from ..preprocess import Preprocessed, png_data_url
@@ -154,6 +154,8 @@ def trace_response(model: Model, x: np.ndarray, traces: list[LayerTrace], pre: P
     """The whole trace; maps travel as float16 to keep a response under 48 KB."""
     arrays, owners = [], []  # owners[i] = (layer index, key) of arrays[i]
     for i, t in enumerate(traces):
+        if t.kind == FLATTEN:
+            continue  # the layer below, read in C order: sent once, as that layer
         arrays.append(t.output)
         owners.append((i, "output"))
         if t.kind in (CONV, DENSE):
@@ -167,6 +169,10 @@ def trace_response(model: Model, x: np.ndarray, traces: list[LayerTrace], pre: P
             layers[i]["min"], layers[i]["max"] = lo, hi
         else:
             layers[i]["weighted_min"], layers[i]["weighted_max"] = lo, hi
+    for i, t in enumerate(traces):
+        if t.kind == FLATTEN:
+            below = layers[i - 1] if i > 0 else None
+            layers[i].update(same_as=below["name"], min=below["min"], max=below["max"])
     for layer, t in zip(layers, traces):
         if t.kind == MAXPOOL:
             layer["argmax"] = encode(t.argmax, "uint8")

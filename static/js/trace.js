@@ -16,7 +16,8 @@ export function decodeTrace(json) {
   const input = decodeTensor(json.input);
   const layers = new Map();
   for (const raw of json.layers) {
-    const output = decodeTensor(raw.output).data;
+    // A flatten layer arrives as `same_as` the map below it: the same numbers in C order.
+    const output = raw.same_as ? layers.get(raw.same_as).output : decodeTensor(raw.output).data;
     const layer = {
       name: raw.name,
       kind: raw.kind,

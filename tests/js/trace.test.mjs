@@ -90,3 +90,17 @@ test("sentences name what a model's pictures show", () => {
   assert.equal(subjectOf(null), "digit"); // before the model has loaded
   assert.equal(subjectOf({ dataset: "cifar" }), "picture");
 });
+
+test("a flatten layer sent as the map below it reads that map's numbers in C order", () => {
+  const json = fakeTrace();
+  const pool = {
+    name: "pool", kind: "maxpool", shape: [2, 1, 2], min: 0, max: 3,
+    output: { shape: [2, 1, 2], dtype: "float16", data: b64(new Uint16Array([0x0000, 0x3c00, 0x4000, 0x4200])) }, // 0 1 2 3
+  };
+  const flat = { name: "flat", kind: "flatten", shape: [4], min: 0, max: 3, same_as: "pool" };
+  json.layers = [pool, flat, ...json.layers];
+  const t = decodeTrace(json);
+  assert.deepEqual(Array.from(t.layers.get("flat").output), [0, 1, 2, 3]);
+  assert.deepEqual(t.layers.get("flat").range, [0, 3]);
+  assert.deepEqual(t.layers.get("flat").shape, [4]);
+});
