@@ -19,12 +19,12 @@ import gzip
 import math
 import os
 import platform
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from api_harness import Server  # bench/ is on sys.path when this runs as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "page.md"
@@ -63,40 +63,6 @@ def load_average():
         return Path("/proc/loadavg").read_text().split()[0]
     except OSError:
         return "?"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server():
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=1)
-            return proc, base
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the app did not start")
 
 
 def pad_mapper(page):
@@ -269,7 +235,8 @@ def main():
 
     from playwright.sync_api import sync_playwright
 
-    proc, base = start_server()
+    server = Server("app.main:app", "/healthz")  # the same way the API benchmark serves it
+    base = server.url("")
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS)
@@ -286,8 +253,7 @@ def main():
             floor = page.evaluate(FLOOR)
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        server.stop()
 
     figures = {
         "stroke_p50_ms": percentile(latencies, 0.5),
