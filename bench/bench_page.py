@@ -235,8 +235,8 @@ def main():
 
     from playwright.sync_api import sync_playwright
 
-    server = Server("app.main:app", "/healthz")  # the same way the API benchmark serves it
-    base = server.url("")
+    app_server = Server("app.main:app", "/healthz")  # served as the API benchmark serves it
+    base = app_server.url("")
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS)
@@ -253,7 +253,7 @@ def main():
             floor = page.evaluate(FLOOR)
             browser.close()
     finally:
-        server.stop()
+        app_server.stop()
 
     figures = {
         "stroke_p50_ms": percentile(latencies, 0.5),
