@@ -133,9 +133,9 @@ def measure_strokes(page, n_strokes):
         server.append(last[2])
         # Where the time went: the answered request's resource timing around pointerup.
         entry = page.evaluate(
-            "(up) => performance.getEntriesByType('resource').filter(e => e.name.endsWith('/api/predict') &&"
-            " e.responseEnd > 0 && e.responseEnd <= %r).map(e => [e.startTime, e.responseEnd]).at(-1)" % last[0],
-            up,
+            "(shown) => performance.getEntriesByType('resource').filter(e => e.name.endsWith('/api/predict') &&"
+            " e.responseEnd > 0 && e.responseEnd <= shown).map(e => [e.startTime, e.responseEnd]).at(-1)",
+            last[0],
         )
         if entry:
             start, end = entry
