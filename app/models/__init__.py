@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..nn import weights
@@ -24,15 +24,16 @@ class Model:
     name: str
     network: Network
     metadata: dict
+    # How an uploaded picture is made to look like this model's training images; read once
+    # from the metadata when the model loads, so a bad weights file fails at start-up.
+    preparation: Preparation = field(init=False)
+
+    def __post_init__(self):
+        self.preparation = Preparation(**self.metadata.get("preparation", {}))
 
     @property
     def architecture(self):
         return self.network.architecture
-
-    @property
-    def preparation(self) -> Preparation:
-        """How an uploaded picture is made to look like this model's training images."""
-        return Preparation(**self.metadata.get("preparation", {}))
 
 
 def load_model(id_or_path: str) -> Model:
