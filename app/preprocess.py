@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import base64
 import io
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
+from .decoding import decode, open_image  # noqa: F401 -- open_image is part of this module's interface
+from .image_error import ImageError
+from .luminance import luminance  # noqa: F401 -- as is luminance
 from .nn.datasets import MNIST_PREPARATION, Preparation
 
 SIZE = 28
@@ -26,16 +28,6 @@ ANALYSIS_SIDE = 320  # larger images are reduced to this before looking for the 
 PREVIEW_SIDE = 40  # the intermediate images a page shows (small: they travel with every trace)
 MIN_CONTRAST = 0.15  # ink must differ from the background by this much (0..1) to count
 INK_FLOOR = 0.2  # after contrast stretching, fainter pixels are background noise
-
-SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
-
-
-class ImageError(ValueError):
-    """An image we cannot use; ``status`` is the HTTP status that says why (413, 415, 422)."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass
@@ -57,80 +49,6 @@ class Preprocessed:
             ("fitted", f"Scaled to fit a {box}x{box} box ({w}x{h})", _to_uint8(self.fitted)),
             ("centred", f"Placed in 28x28, centred on {centred_on}", _to_uint8(self.pixels)),
         ]
-
-
-def open_image(data: bytes, max_pixels: int) -> Image.Image:
-    """Decode the first frame of any image Pillow reads, refusing bombs and non-images."""
-    if not data:
-        raise ImageError(422, "The file is empty: choose a picture of a digit.")
-    head = data[:512].lstrip().lower()
-    if head.startswith((b"<?xml", b"<svg", b"<!doctype svg")) or b"<svg" in head:
-        raise ImageError(415, "SVG drawings are not supported: export the picture as PNG or JPEG and upload that.")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            width, height = image.size
-            if width * height > max_pixels:
-                raise ImageError(
-                    413, f"The image is {width}x{height} pixels; at most {max_pixels // 1_000_000} megapixels please."
-                )
-            image.seek(0)  # the first frame of an animation
-            image.load()
-    except ImageError:
-        raise
-    except UnidentifiedImageError as err:
-        raise ImageError(415, "This file is not an image we can read: upload a PNG, JPEG, GIF, BMP or WebP.") from err
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        raise ImageError(413, "The image has too many pixels to open safely.") from err
-    except Exception as err:  # any decoder failure on a user's file means the file is damaged
-        raise ImageError(422, "The image file is damaged or incomplete: try saving it again.") from err
-    if width < 1 or height < 1:
-        raise ImageError(422, "The image has no pixels.")
-    return image
-
-
-def luminance(image: Image.Image) -> np.ndarray:
-    """Grey levels in 0..1, with any transparency composited onto the background that
-    contrasts with the ink (dark ink onto white, light ink onto black)."""
-    try:
-        image = ImageOps.exif_transpose(image)
-    except Exception:  # noqa: BLE001, S110 -- a broken EXIF block is no reason to refuse the picture
-        pass
-    if image.mode in SIXTEEN_BIT_MODES or image.mode == "I":
-        values = np.asarray(image, dtype=np.float32)
-        return values / (65535.0 if image.mode != "I" or values.max() > 255 else 255.0)
-    if image.mode == "F":  # floating-point pixels: any range; stretch to 0..1 unless already there
-        values = np.asarray(image, dtype=np.float32)
-        finite = np.isfinite(values)
-        if not finite.any():
-            raise ImageError(422, "The image holds no usable pixel values.")
-        low, high = float(values[finite].min()), float(values[finite].max())
-        values = np.where(finite, values, low)
-        if low >= 0 and high <= 1:
-            return values
-        return (values - low) / (high - low) if high > low else np.zeros_like(values)
-    has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
-    if not has_alpha:
-        rgb = image if image.mode in ("L", "RGB") else image.convert("RGB")
-        return np.asarray(rgb.convert("L"), dtype=np.float32) / 255
-    rgba = image.convert("RGBA")
-    grey = np.asarray(rgba.convert("L"), dtype=np.float32) / 255
-    alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255
-    if alpha.max() == 0:
-        raise ImageError(422, "The image is completely transparent: there is no digit to read.")
-    visible = float((grey * alpha).sum() / alpha.sum())
-    hidden = alpha == 0
-    if hidden.any() and abs(float(grey[hidden].mean()) - visible) >= MIN_CONTRAST:
-        # Colour-keyed transparency (a GIF or palette PNG whose paper colour is marked
-        # transparent): the hidden colour is the paper, and the ink's anti-aliased edges
-        # already blend into it, so compositing onto any other colour would draw a rim.
-        background = float(grey[hidden].mean())
-    else:
-        # The hidden pixels carry no colour of their own (a canvas's (0, 0, 0, 0)): put
-        # the ink on the background it contrasts with.
-        background = 1.0 if visible < 0.5 else 0.0
-    return grey * alpha + background * (1 - alpha)
 
 
 def _reduce(grey: np.ndarray, side: int) -> tuple[np.ndarray, float]:
@@ -207,7 +125,24 @@ def _preview(values: np.ndarray) -> np.ndarray:
 
 
 def preprocess_bytes(data: bytes, max_pixels: int, preparation: Preparation = MNIST_PREPARATION) -> Preprocessed:
-    return to_mnist(luminance(open_image(data, max_pixels)), preparation)
+    """Decode (reduced to ANALYSIS_SIDE as it is read, so a large photo never sits in memory as
+    floats), prepare, and report the ink's place in the file's own pixels."""
+    decoded = decode(data, max_pixels, ANALYSIS_SIDE)
+    pre = to_mnist(decoded.grey, preparation)
+    _in_file_pixels(pre.info, decoded.size)
+    return pre
+
+
+def _in_file_pixels(info: dict, size: tuple[int, int]) -> None:
+    """Restate what ``to_mnist`` measured on the reduced picture in the file's own pixels."""
+    width, height = size
+    factor = min(1.0, ANALYSIS_SIDE / max(width, height))  # the factor the decoder reduced by
+    if factor == 1.0:
+        return
+    x0, y0, x1, y1 = info["bbox"]
+    info["bbox"] = [round(x0 / factor), round(y0 / factor), min(width, round(x1 / factor)), min(height, round(y1 / factor))]
+    info["original_size"] = [width, height]
+    info["scale"] = round(info["scale"] * factor, 5)
 
 
 def decode_data_url(text: str) -> bytes:

