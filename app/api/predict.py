@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Annotated
 
@@ -10,6 +9,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from ..nn.explain import explain_unit
 from ..preprocess import ImageError, decode_data_url, preprocess_bytes
+from .decode_gate import BUSY, Busy, gate_for
 from .deps import RegistryDep
 from .responses import JSONBytes
 from .schemas import (
@@ -33,10 +33,14 @@ def _us(start: float) -> int:
 async def _preprocess(data: bytes, model, settings) -> tuple:
     # Off the event loop, always: a small file can hold a large image (a 71 KB PNG of
     # 4000x4000 pixels takes most of a second to decode), and the other students wait meanwhile.
+    # A few decodes at a time per process, so a class uploading at once cannot run it out of memory.
+    gate = gate_for(settings.max_concurrent_decodes, settings.decode_wait_seconds)
     try:
-        pre = await asyncio.to_thread(preprocess_bytes, data, settings.max_image_pixels, model.preparation)
+        pre = await gate.run(preprocess_bytes, data, settings.max_image_pixels, model.preparation)
     except ImageError as err:
         raise ApiError(err.status, str(err)) from None
+    except Busy:
+        raise ApiError(503, BUSY) from None
     return pre.pixels[None], pre
 
 
