@@ -62,21 +62,22 @@ def refusal(data: bytes) -> ImageError | None:
     """The 415 for a file whose first bytes show a format we do not read, or None."""
     head = data[:512].lstrip().lower()
     if head.startswith((b"<?xml", b"<svg", b"<!doctype svg")) or b"<svg" in head:
-        return ImageError(415, "SVG drawings are not supported: export the picture as PNG or JPEG and upload that.")
+        return ImageError(415, f"SVG drawings are not supported: export the picture as {FORMAT_LIST} and upload that.")
     if data[4:8] == b"ftyp":
         brands = _iso_brands(data)
         if brands & AVIF_BRANDS:
-            return ImageError(415, f"AVIF pictures are not supported: save it as JPEG or PNG, or upload a {FORMAT_LIST}.")
+            return ImageError(415, f"AVIF pictures are not supported: save the picture as {FORMAT_LIST} and upload that.")
         if brands & HEIF_BRANDS:
             return ImageError(
                 415,
-                "This photo is in HEIC (HEIF) format, which cannot be read here: send it as JPEG. On an iPhone, "
-                "set Settings > Camera > Formats > Most Compatible for new photos, or share or export this one "
-                "as JPEG; on other phones, turn off the camera's high-efficiency (HEIF) picture setting.",
+                "This photo is in HEIC (HEIF) format, which cannot be read here: send it as JPEG (the formats "
+                f"read here are {FORMAT_LIST}). On an iPhone, set Settings > Camera > Formats > Most Compatible "
+                "for new photos, or share or export this one as JPEG; on other phones, turn off the camera's "
+                "high-efficiency (HEIF) picture setting.",
             )
     for signature, name in REFUSED_SIGNATURES:
         if data.startswith(signature):
-            return ImageError(415, f"{name} files are not supported: save the picture as a {FORMAT_LIST} and upload that.")
+            return ImageError(415, f"{name} files are not supported: save the picture as {FORMAT_LIST} and upload that.")
     return None
 
 
@@ -97,7 +98,7 @@ def _opened(data: bytes, max_pixels: int) -> Image.Image:
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
     if image.format not in OPENED_AS:  # belt and braces: Pillow answered with another plugin
-        raise ImageError(415, f"This file is not an image we can read: upload a {FORMAT_LIST}.")
+        raise ImageError(415, f"This file is not an image we can read: upload a picture saved as {FORMAT_LIST}.")
     width, height = image.size
     if width * height > max_pixels:
         raise ImageError(413, f"The image is {width}x{height} pixels; at most {max_pixels // 1_000_000} megapixels please.")
@@ -116,7 +117,7 @@ def _decode(step, *args):
     except ImageError:
         raise
     except UnidentifiedImageError as err:
-        raise ImageError(415, f"This file is not an image we can read: upload a {FORMAT_LIST}.") from err
+        raise ImageError(415, f"This file is not an image we can read: upload a picture saved as {FORMAT_LIST}.") from err
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
         raise ImageError(413, "The image has too many pixels to open safely.") from err
     except MemoryError as err:
