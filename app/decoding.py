@@ -145,7 +145,7 @@ def decode(data: bytes, max_pixels: int, side: int) -> Decoded:
     """
     image = _decode(_opened, data, max_pixels)
     width, height = image.size
-    if image.format == "JPEG":
+    if image.format in ("JPEG", "MPO"):
         image.draft("L" if image.mode in ("L", "RGB") else None, reduced_size(width, height, side))
     _decode(_load, image)
     turned = orientation(image) in (5, 6, 7, 8)
