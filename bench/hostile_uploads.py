@@ -212,7 +212,8 @@ def report(figures: dict, verdicts: dict) -> str:
         "# Hostile uploads: memory",
         "",
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; `cnnvis serve`, one worker, loopback; "
+        f"load average {os.getloadavg()[0]:.1f} at the end, Python {platform.python_version()}; "
+        "`cnnvis serve`, one worker, loopback; "
         f"settings from the environment: {settings or 'defaults'}.",
         "",
         f"{figures['uploads']} concurrent uploads of a {SIDE}x{SIDE} RGBA PNG ({figures['upload_bytes'] / 1e6:.2f} MB "
