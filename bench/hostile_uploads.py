@@ -119,6 +119,8 @@ class RssPoller(threading.Thread):
 def measure_upload_memory(base_url: str, pid: int, *, uploads: int = UPLOADS, settle_s: float = SETTLE_S) -> dict:
     """Peak and settled resident memory (MB) of the server process `pid` around `uploads`
     concurrent uploads of a picture at the pixel limit, against its memory after one warm-up."""
+    if urlsplit(base_url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError(f"{base_url} is not on loopback: this benchmark only loads a server of this machine")
     body, content_type = multipart(large_png())
     assert len(body) < BODY_LIMIT, f"the upload is {len(body)} bytes, over the body limit"
     start_rss = rss_mb(pid)

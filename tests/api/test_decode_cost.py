@@ -82,6 +82,16 @@ def test_jpeg_photo_at_the_pixel_limit_is_decoded_at_reduced_scale():
     assert_ink_box_near(pre.info, (4000, 4000))
 
 
+def test_turned_jpeg_photo_reports_its_ink_box_upright_in_the_file_pixels():
+    # A phone held sideways stores the picture turned and says so in EXIF (orientation 6).
+    upright = seven_bars("RGB", (3200, 4000), (235, 230, 220), (20, 30, 120))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    raw = encoded(upright.transpose(Image.Transpose.ROTATE_90), "JPEG", quality=90, exif=exif.tobytes())
+    pre = preprocess_bytes(raw, MAX_PIXELS)
+    assert_ink_box_near(pre.info, (3200, 4000))
+
+
 @pytest.fixture(scope="module")
 def photos() -> list[tuple[int, bytes]]:
     """Six committed test digits as 3000x2000 JPEG photos (decoded at 1/8 scale): dark blue ink
