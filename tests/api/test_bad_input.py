@@ -88,6 +88,63 @@ def test_predict_rejects_an_integer_too_large_for_a_float(client):
     assert "28x28" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("value", [True, False])
+@pytest.mark.parametrize("path", ["/api/predict", "/api/explain"])
+def test_pixels_mixing_booleans_with_numbers_are_refused(client, path, value):
+    pixels = [row[:] for row in ZEROS]
+    pixels[7][9] = value  # NumPy alone would read true as 1.0 and let it through
+    response = client.post(path, json={"pixels": pixels, "layer": "fc1", "index": 0})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert "true or false" in detail and "28x28" in detail
+
+
+def test_pixels_of_several_channels_for_a_one_channel_model_are_refused(client):
+    response = client.post("/api/predict", json={"pixels": [ZEROS, ZEROS, ZEROS]})
+    assert response.status_code == 422
+    assert "28x28" in response.json()["detail"]
+
+
+def test_pixels_given_as_one_channel_map_are_accepted(client):
+    response = client.post("/api/predict", json={"pixels": [ZEROS]})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("steps", ["false", 0, 1, None, "no", [], {}])
+def test_predict_steps_must_be_true_or_false(client, steps):
+    image = data_url(png(np.zeros((28, 28), np.uint8)))
+    response = client.post("/api/predict", json={"image": image, "steps": steps})
+    assert response.status_code == 422
+    assert "steps must be true or false" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("steps, pictures", [(True, True), (False, False)])
+def test_predict_steps_true_or_false_decide_the_pictures(client, steps, pictures):
+    blob = np.zeros((56, 56), np.uint8)
+    blob[10:46, 24:32] = 255  # a white stroke on black, like a 1
+    image = data_url(png(blob))
+    response = client.post("/api/predict", json={"image": image, "steps": steps})
+    assert response.status_code == 200
+    assert bool(response.json()["preprocessing"]["steps"]) is pictures
+
+
+def test_large_body_of_a_million_numbers_is_refused_without_parsing_them(client):
+    body = b'{"pixels": [' + b",".join([b"[" + b",".join([b"0.5"] * 1000) + b"]"] * 1000) + b"]}"
+    assert len(body) < MAX_BODY
+    response = post_raw(client, "/api/predict", body)
+    assert response.status_code == 422
+    assert "too many values" in response.json()["detail"]
+
+
+def test_large_body_with_one_long_string_is_parsed(client):
+    # A photo as a data URL is the one large thing a request carries: it must get through
+    # to the image checks (here it is not a real image, so they refuse it).
+    body = b'{"image": "data:image/png;base64,' + b"A" * (2 * 1024 * 1024) + b'"}'
+    response = post_raw(client, "/api/predict", body)
+    assert 400 <= response.status_code < 500
+    assert "too many values" not in response.json()["detail"] and "JSON" not in response.json()["detail"]
+
+
 def test_predict_accepts_the_extremes_0_and_1(client):
     pixels = [row[:] for row in ZEROS]
     pixels[14] = [1.0] * 28
