@@ -13,6 +13,7 @@ image's bytes, never the parsed document (freeing a million parsed numbers also 
 from __future__ import annotations
 
 import asyncio
+import base64
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -27,6 +28,8 @@ LARGE_BODY_BYTES = 64 * 1024  # larger bodies are parsed off the event loop
 # A body over LARGE_BODY_BYTES may hold at most this many JSON values: the only large thing a
 # request carries is one image string, and parsing millions of numbers would take seconds.
 MAX_JSON_VALUES = 50_000
+LONG_STRING = 4096  # a string longer than this in a large body is cut out before parsing
+SLICE = 64 * 1024  # bytes one C call works through before the event loop may have its turn
 
 _parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cnnvis-json")
 
@@ -38,12 +41,74 @@ async def off_loop_if_large(body: bytes, read, *args):
     return await asyncio.get_running_loop().run_in_executor(_parser, read, body, *args)
 
 
+# Python's lock passes between threads only between calls: a parser or decoder working through
+# 5 MB in one call would keep the event loop waiting for all of it. Hence large bodies are
+# scanned, cut and decoded SLICE bytes at a time, and the JSON parser only sees what is left.
+def _count(body: bytes, needles: tuple[bytes, ...], stop_above: int) -> int:
+    total = 0
+    for start in range(0, len(body), SLICE):
+        total += sum(body.count(n, start, start + SLICE) for n in needles)
+        if total > stop_above:
+            break
+    return total
+
+
+def _find(body: bytes, needle: bytes, start: int) -> int:
+    for at in range(start, len(body), SLICE):
+        found = body.find(needle, at, at + SLICE)
+        if found != -1:
+            return found
+    return -1
+
+
+def _cut_long_strings(body: bytes) -> tuple[bytes, list[memoryview]]:
+    """The body with every string longer than LONG_STRING replaced by "\\u0000<i>", and those
+    strings (not copied). Only for bodies without backslashes, where quotes delimit strings."""
+    pieces, strings, kept, at = [], [], 0, 0
+    while (start := _find(body, b'"', at)) != -1:
+        end = _find(body, b'"', start + 1)
+        if end == -1:
+            break  # an unterminated string: the parser will say the body is not JSON
+        if end - start - 1 > LONG_STRING:
+            pieces += [body[kept:start], b'"\\u0000%d"' % len(strings)]
+            strings.append(memoryview(body)[start + 1:end])
+            kept = end + 1
+        at = end + 1
+    return b"".join(pieces) + body[kept:] if strings else body, strings
+
+
 def _json_object(body: bytes) -> dict:
-    if len(body) > LARGE_BODY_BYTES and body.count(b",") + body.count(b":") > MAX_JSON_VALUES:
+    """The request's JSON object; a long top-level string comes back as a memoryview of its bytes."""
+    if len(body) <= LARGE_BODY_BYTES:
+        return parse_json_object(body)
+    if _count(body, (b",", b":", b'"'), 2 * MAX_JSON_VALUES) > 2 * MAX_JSON_VALUES:
         raise ApiError(
             422, "The request body holds too many values: send pixels as one 28x28 array, or one image as a data URL."
         )
-    return parse_json_object(body)
+    if _count(body, (b"\\",), 0):
+        raise ApiError(422, "A large request body cannot hold escaped characters (\\): send the image as a data URL.")
+    skeleton, strings = _cut_long_strings(body)
+    data = parse_json_object(skeleton)
+    for key, value in data.items():  # strings can hold no escaped NUL but ours, so no look-alikes
+        if isinstance(value, str) and value.startswith("\0") and value[1:].isdigit():
+            data[key] = strings[int(value[1:])]
+    return data
+
+
+def _decode_long_image(text: memoryview) -> bytes:
+    """A long image string (a data URL or bare base64) decoded SLICE characters at a time."""
+    head = bytes(text[:256])
+    start = 0
+    if head.startswith(b"data:"):
+        start = head.find(b",") + 1
+        decode_data_url(head[: start or len(head)].decode("latin-1"))  # refuses what it refuses for small bodies
+    parts = []
+    for at in range(start, len(text), SLICE):  # SLICE is a multiple of 4: each slice is whole base64 quartets
+        try:
+            parts.append(base64.b64decode(text[at:at + SLICE], validate=True))
+        except ValueError:
+            raise ApiError(422, "The image is not valid base64: send a data URL from canvas.toDataURL().") from None
+    return b"".join(parts)
 
 
 @dataclass
@@ -63,10 +128,12 @@ def read_trace_request(body: bytes, registry: Registry) -> TraceRequest:
     steps = parse_steps(data)
     if "pixels" in data:
         return TraceRequest(model, parse_pixels(data["pixels"], model.architecture.input_shape), None, steps)
-    if not isinstance(data["image"], str):
+    image = data["image"]
+    if not isinstance(image, (str, memoryview)):
         raise ApiError(422, "image must be a string: a base64 image or a data URL.")
     try:
-        return TraceRequest(model, None, decode_data_url(data["image"]), steps)
+        raw = decode_data_url(image) if isinstance(image, str) else _decode_long_image(image)
+        return TraceRequest(model, None, raw, steps)
     except ImageError as err:
         raise ApiError(err.status, str(err)) from None
 

@@ -323,3 +323,58 @@ def test_server_still_answers_a_good_request_after_a_barrage_of_bad_ones(client,
     response = client.post("/api/predict", json={"pixels": pixels_of(seven)})
     assert response.status_code == 200
     assert response.json()["label"] == 7
+
+
+# -- large bodies: read in slices off the event loop, same answers as small ones ------------
+def noisy_photo() -> bytes:
+    """A PNG of over 64 KB (noise on paper, so it does not compress) with a dark stroke on it."""
+    rng = np.random.default_rng(5)
+    paper = rng.integers(200, 256, (300, 300), dtype=np.uint8)
+    paper[60:240, 140:160] = rng.integers(0, 40, (180, 20), dtype=np.uint8)
+    return png(paper)
+
+
+def test_large_data_url_gives_the_same_trace_as_uploading_the_file(client):
+    raw = noisy_photo()
+    assert len(data_url(raw)) > 64 * 1024  # past the size where bodies are parsed off the event loop
+    by_json = client.post("/api/predict", json={"image": data_url(raw), "steps": False})
+    by_upload = upload(client, raw)
+    assert by_json.status_code == 200 == by_upload.status_code
+    assert by_json.json()["input"] == by_upload.json()["input"]
+    assert by_json.json()["probabilities"] == by_upload.json()["probabilities"]
+
+
+def test_large_bare_base64_image_is_read_like_a_data_url(client):
+    raw = noisy_photo()
+    bare = client.post("/api/predict", json={"image": data_url(raw).partition(",")[2]})
+    assert bare.status_code == 200
+    assert bare.json()["input"] == upload(client, raw).json()["input"]
+
+
+@pytest.mark.parametrize(
+    "image, reason",
+    [
+        ("data:image/png;base64," + "A" * 100_000 + "@@", "base64"),
+        ("data:image/png," + "A" * 100_000, "base64-encoded"),
+        ("A" * 50_000 + "=" + "A" * 50_000, "base64"),
+    ],
+    ids=["bad character at the end", "not base64 data URL", "padding in the middle"],
+)
+def test_large_image_that_is_not_base64_is_422(client, image, reason):
+    response = client.post("/api/predict", json={"image": image})
+    assert response.status_code == 422
+    assert reason in response.json()["detail"]
+
+
+def test_large_body_with_escaped_characters_is_422(client):
+    body = b'{"image": "data:image/png;base64,' + b"A" * 100_000 + b'\\u0041"}'
+    response = post_raw(client, "/api/predict", body)
+    assert response.status_code == 422
+    assert "escaped" in response.json()["detail"]
+
+
+def test_large_body_keeps_its_short_fields(client):
+    body = {"model": "fashion", "image": data_url(noisy_photo()), "steps": False}
+    response = client.post("/api/predict", json=body)
+    assert response.status_code == 200
+    assert response.json()["model"] == "fashion" and response.json()["preprocessing"]["steps"] == []
