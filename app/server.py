@@ -109,15 +109,24 @@ class HttpProtocol(HttpToolsProtocol):
         return True
 
     def _refuse(self, status: bytes, detail: str) -> None:
-        """Answer with a sentence and close, whatever the app is doing with this connection."""
+        """Answer the request under way with a sentence, unless an answer has begun, and close."""
         self._stop_timers()
+        answering = self.cycle is not None and not self.cycle.response_complete  # a cycle still running
+        if self.awaiting_headers:  # the refused request has no cycle yet; the last one may still be answering
+            can_answer = not answering
+        else:
+            can_answer = not self.cycle.response_started
         if not self.transport.is_closing():
-            if self.cycle is None or not self.cycle.response_started:
+            if can_answer:
                 self.transport.write(plain_response(status, detail))
             self.transport.close()
-        if self.cycle is not None:  # the app, if running, reads a disconnect and its sends go nowhere
+        if answering:  # the app reads a disconnect and its sends go nowhere
             self.cycle.disconnected = True
             self.cycle.message_event.set()
+
+    def handle_websocket_upgrade(self) -> None:
+        self._stop_timers()  # the connection is no longer HTTP's, nor these limits'
+        super().handle_websocket_upgrade()
 
     # -- headers --------------------------------------------------------------------------
     def data_received(self, data: bytes) -> None:

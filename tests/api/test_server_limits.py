@@ -261,3 +261,15 @@ def test_when_every_connection_is_busy_a_newcomer_gets_503(server):
     while get(server) != 200:  # once the streams are gone, everyone is served again
         assert time.monotonic() < deadline
         time.sleep(0.1)
+
+
+def test_a_second_request_on_a_kept_alive_connection_gets_408_if_its_headers_stall(server):
+    with connect(server) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and no end of headers
+        started = time.monotonic()
+        status, detail = status_and_detail(read_all(sock))
+        waited = time.monotonic() - started
+    assert status == 408 and "did not arrive" in detail
+    assert LIMITS.header_timeout * 0.8 <= waited <= LIMITS.header_timeout + SLACK
