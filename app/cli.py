@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from .nn.architecture import ARCHITECTURES
@@ -39,14 +40,59 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+# serve flag -> the CNNVIS_* variable it sets, so that every worker process reads the same value
+SERVE_SETTINGS = {
+    "models_dir": "CNNVIS_MODELS_DIR",
+    "max_header_bytes": "CNNVIS_MAX_HEADER_BYTES",
+    "header_timeout": "CNNVIS_HEADER_TIMEOUT",
+    "body_timeout": "CNNVIS_BODY_TIMEOUT",
+    "keep_alive_timeout": "CNNVIS_KEEP_ALIVE_TIMEOUT",
+    "max_connections": "CNNVIS_MAX_CONNECTIONS",
+    "shutdown_timeout": "CNNVIS_SHUTDOWN_TIMEOUT",
+}
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
+    from .models import load_shipped
+    from .server import raise_open_file_limit, uvicorn_options
+    from .settings import Settings, SettingsError
+
+    for name, variable in SERVE_SETTINGS.items():
+        if getattr(args, name) is not None:
+            os.environ[variable] = str(getattr(args, name))
+    settings = Settings.from_env()
+    # Every model is loaded and checked here, once, before any worker starts: a bad file is one
+    # line and a non-zero exit, whatever --workers says, rather than a traceback per worker.
+    models = load_shipped(settings.models_dir)
+    if settings.default_model not in models:
+        raise SettingsError(f"CNNVIS_DEFAULT_MODEL is {settings.default_model!r}; the models are {', '.join(models)}")
+    connections = raise_open_file_limit(settings.max_connections)
+    if connections < settings.max_connections:
+        print(f"cnnvis: the system lets this process open few files; serving at most {connections} connections",
+              file=sys.stderr)
+        os.environ["CNNVIS_MAX_CONNECTIONS"] = str(connections)
+        settings = Settings.from_env()
     uvicorn.run(
         "app.main:app", host=args.host, port=args.port, workers=args.workers, log_level="info",
         access_log=args.access_log,  # a line per request costs time while a class draws live
+        **uvicorn_options(settings),
     )
     return 0
+
+
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+        return value
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,6 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument("--models-dir", help="a folder holding mnist.npz and fashion.npz to serve instead of the shipped ones")
+    limits = serve.add_argument_group("limits", "defaults in the README; each also settable as CNNVIS_<NAME>")
+    limits.add_argument("--max-header-bytes", type=_positive(int), help="request line and headers (default 32768)")
+    limits.add_argument("--header-timeout", type=_positive(float), help="seconds for a request's headers (default 10)")
+    limits.add_argument("--body-timeout", type=_positive(float), help="seconds for a request's body (default 60)")
+    limits.add_argument("--keep-alive-timeout", type=_positive(float), help="seconds an idle connection stays open (default 15)")
+    limits.add_argument("--max-connections", type=_positive(int), help="open connections per worker (default 500)")
+    limits.add_argument("--shutdown-timeout", type=_positive(float),
+                        help="seconds unfinished requests get after SIGTERM (default 10)")
     serve.set_defaults(func=cmd_serve)
     return parser
 
@@ -88,11 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from .nn.idx import IdxError
     from .nn.weights import WeightsError
+    from .settings import SettingsError
 
     try:
         return args.func(args)
-    except (IdxError, WeightsError, FileNotFoundError) as err:
-        print(f"cnnvis: {err}", file=sys.stderr)
+    except (IdxError, WeightsError, SettingsError, FileNotFoundError) as err:
+        print("cnnvis: " + " ".join(str(err).split()), file=sys.stderr)  # one line, whatever the message
         return 2
 
 

@@ -1,8 +1,9 @@
-"""Every error becomes JSON with a sentence in `detail`: never a stack trace, never HTML."""
+"""Every error becomes JSON with a sentence in `detail`: never a stack trace, never HTML.
+
+An unexpected exception (a 500) is answered by app.middleware.ServerErrors.
+"""
 
 from __future__ import annotations
-
-import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,8 +14,6 @@ from starlette.responses import Response
 from .api.responses import JSONBytes
 from .api.schemas import ApiError
 from .web import templates
-
-log = logging.getLogger("cnnvis")
 
 
 def _describe(error: dict) -> str:
@@ -51,8 +50,3 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ClientDisconnect)
     async def on_client_gone(request: Request, exc: ClientDisconnect):
         return Response(status_code=400)  # nobody is listening: nothing to log, nothing to say
-
-    @app.exception_handler(Exception)
-    async def on_unexpected(request: Request, exc: Exception):
-        log.exception("unexpected error on %s", request.url.path)
-        return JSONBytes({"detail": "Something went wrong on the server; please try again."}, status_code=500)

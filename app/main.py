@@ -12,7 +12,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from . import errors, web
 from .api import models, predict
 from .api.deps import Registry
-from .middleware import BodySizeLimit, SecurityHeaders
+from .middleware import BodySizeLimit, HeadAsGet, SecurityHeaders, ServerErrors
 from .models import load_shipped
 from .paths import STATIC_DIR
 from .settings import Settings
@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, loaded_models: dict | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.models = loaded_models if loaded_models is not None else load_shipped()
+        app.state.models = loaded_models if loaded_models is not None else load_shipped(settings.models_dir)
         app.state.registry = Registry(app.state.models, settings)
         yield
 
@@ -40,6 +40,8 @@ def create_app(settings: Settings | None = None, loaded_models: dict | None = No
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=1)  # 1: nearly level 5's size, half its CPU
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(ServerErrors)  # inside SecurityHeaders, so a 500 carries them too
     app.add_middleware(SecurityHeaders)
     app.include_router(models.router)
     app.include_router(predict.router)

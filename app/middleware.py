@@ -1,6 +1,9 @@
-"""Plain ASGI middleware (no per-request objects): security headers and a body-size limit."""
+"""Plain ASGI middleware (no per-request objects): security headers, a body-size limit,
+HEAD answered as GET without its body, and one place where an unexpected error becomes a 500."""
 
 from __future__ import annotations
+
+import logging
 
 import orjson
 from starlette.exceptions import HTTPException
@@ -17,6 +20,9 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
+
+
+log = logging.getLogger("cnnvis")
 
 
 class SecurityHeaders:
@@ -97,3 +103,54 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class HeadAsGet:
+    """HEAD is answered as GET would be, headers only: FastAPI routes declared with GET do not
+    accept HEAD by themselves, and monitors and link checkers send it."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            return await self.app(scope, receive, send)
+
+        async def send_headers_only(message):
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return  # the length was in the headers; the body stays here
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
+class ServerErrors:
+    """The last word on an unexpected exception: one traceback in the log and a 500 with a
+    sentence, sent from inside SecurityHeaders so it carries them too. The exception goes no
+    further, so neither Starlette nor the server logs it a second time."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def tracking_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                return  # half a response is out: the server closes the connection, nothing more to say
+            body = orjson.dumps({"detail": "Something went wrong on the server; please try again."})
+            await send({"type": "http.response.start", "status": 500, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})

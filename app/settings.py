@@ -1,19 +1,31 @@
-"""Run-time settings, read once from the environment (CNNVIS_*), apart from the architecture."""
+"""Run-time settings, read once from the environment (CNNVIS_*), apart from the architecture.
+
+`cnnvis serve` writes its command-line flags into the same variables before it starts the
+server, so every worker process reads one set of values from one place.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 
-def _int(name: str, default: int) -> int:
+class SettingsError(ValueError):
+    """A setting with a value that cannot be used; the message names the variable."""
+
+
+def _number(name: str, default, kind):
     value = os.environ.get(name)
-    return int(value) if value else default
-
-
-def _float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    return float(value) if value else default
+    if not value:
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {value!r}") from None
+    if not 0 < number < float("inf"):
+        raise SettingsError(f"{name} must be more than 0, not {value!r}")
+    return number
 
 
 @dataclass(frozen=True)
@@ -24,13 +36,30 @@ class Settings:
     gzip_min_bytes: int = 1024
     max_concurrent_decodes: int = 2  # pictures one process decodes at once (~100 MB each at the pixel limit)
     decode_wait_seconds: float = 10.0  # how long an upload waits for a decoding slot before a 503
+    models_dir: Path | None = None  # a folder of mnist.npz and fashion.npz instead of the shipped ones
+    # The server's limits (app/server.py). A class drawing live sends small requests with
+    # headers of about 1 KB, each answered in milliseconds; these stop what is not that.
+    max_header_bytes: int = 32 * 1024  # request line and headers; larger is a 431
+    header_timeout: float = 10.0  # seconds from a connection's first byte to the end of its headers
+    body_timeout: float = 60.0  # seconds for a whole body (5 MB at 1 Mbit/s takes 40)
+    keep_alive_timeout: float = 15.0  # an idle connection is closed after this many seconds
+    max_connections: int = 500  # per worker; past it idle ones are closed, or the newcomer gets a 503
+    shutdown_timeout: float = 10.0  # on SIGTERM, unfinished requests get this long before they are cut
 
     @classmethod
     def from_env(cls) -> Settings:
+        models_dir = os.environ.get("CNNVIS_MODELS_DIR")
         return cls(
-            max_body_bytes=_int("CNNVIS_MAX_BODY_BYTES", cls.max_body_bytes),
-            max_image_pixels=_int("CNNVIS_MAX_IMAGE_PIXELS", cls.max_image_pixels),
+            max_body_bytes=_number("CNNVIS_MAX_BODY_BYTES", cls.max_body_bytes, int),
+            max_image_pixels=_number("CNNVIS_MAX_IMAGE_PIXELS", cls.max_image_pixels, int),
             default_model=os.environ.get("CNNVIS_DEFAULT_MODEL", cls.default_model),
-            max_concurrent_decodes=max(1, _int("CNNVIS_MAX_CONCURRENT_DECODES", cls.max_concurrent_decodes)),
-            decode_wait_seconds=max(0.0, _float("CNNVIS_DECODE_WAIT_SECONDS", cls.decode_wait_seconds)),
+            max_concurrent_decodes=_number("CNNVIS_MAX_CONCURRENT_DECODES", cls.max_concurrent_decodes, int),
+            decode_wait_seconds=_number("CNNVIS_DECODE_WAIT_SECONDS", cls.decode_wait_seconds, float),
+            models_dir=Path(models_dir) if models_dir else None,
+            max_header_bytes=_number("CNNVIS_MAX_HEADER_BYTES", cls.max_header_bytes, int),
+            header_timeout=_number("CNNVIS_HEADER_TIMEOUT", cls.header_timeout, float),
+            body_timeout=_number("CNNVIS_BODY_TIMEOUT", cls.body_timeout, float),
+            keep_alive_timeout=_number("CNNVIS_KEEP_ALIVE_TIMEOUT", cls.keep_alive_timeout, float),
+            max_connections=_number("CNNVIS_MAX_CONNECTIONS", cls.max_connections, int),
+            shutdown_timeout=_number("CNNVIS_SHUTDOWN_TIMEOUT", cls.shutdown_timeout, float),
         )

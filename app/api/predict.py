@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from ..nn.explain import explain_unit
-from ..preprocess import ImageError, decode_data_url, preprocess_bytes
+from ..preprocess import ImageError, preprocess_bytes
 from .decode_gate import BUSY, Busy, gate_for
+from .bodies import off_loop_if_large, read_explain_request, read_trace_request
 from .deps import RegistryDep
 from .responses import JSONBytes
 from .schemas import (
@@ -18,9 +19,6 @@ from .schemas import (
     PredictRequest,
     explanation_response,
     openapi_body,
-    parse_json_object,
-    parse_pixels,
-    parse_unit,
     trace_response,
 )
 
@@ -60,26 +58,14 @@ def _trace(model, x, pre, steps, timing, started):
 async def create_trace(request: Request, registry: RegistryDep):
     """Trace a 28x28 drawing (`pixels`) or an image (`image`, base64 or a data URL)."""
     started = time.perf_counter()
-    data = parse_json_object(await request.body())
-    model = registry.find(data.get("model"))
-    timing = {"parse": 0, "preprocess": 0}
-    if ("pixels" in data) == ("image" in data):
-        raise ApiError(422, "Send either pixels (a 28x28 array) or image (a data URL), not both or neither.")
-    if "pixels" in data:
-        x, pre = parse_pixels(data["pixels"], model.architecture.input_shape), None
-        timing["parse"] = _us(started)
-    else:
-        if not isinstance(data["image"], str):
-            raise ApiError(422, "image must be a string: a base64 image or a data URL.")
-        try:
-            raw = decode_data_url(data["image"])
-        except ImageError as err:
-            raise ApiError(err.status, str(err)) from None
-        timing["parse"] = _us(started)
+    wanted = await off_loop_if_large(await request.body(), read_trace_request, registry)
+    timing = {"parse": _us(started), "preprocess": 0}
+    x, pre = wanted.x, None
+    if wanted.image is not None:
         t = time.perf_counter()
-        x, pre = await _preprocess(raw, model, registry.settings)
+        x, pre = await _preprocess(wanted.image, wanted.model, registry.settings)
         timing["preprocess"] = _us(t)
-    return _trace(model, x, pre, data.get("steps", True) is not False, timing, started)
+    return _trace(wanted.model, x, pre, wanted.steps, timing, started)
 
 
 @router.post("/predict/upload")
@@ -103,17 +89,6 @@ async def create_trace_from_upload(
 @router.post("/explain", openapi_extra=openapi_body(ExplainRequest))
 async def create_explanation(request: Request, registry: RegistryDep):
     """The exact arithmetic that produced one unit of one layer."""
-    data = parse_json_object(await request.body())
-    model = registry.find(data.get("model"))
-    arch = model.architecture
-    x = parse_pixels(data.get("pixels"), arch.input_shape)
-    layer = data.get("layer")
-    names = [spec.name for spec in arch.layers]
-    if not isinstance(layer, str) or layer not in names:
-        raise ApiError(422, f"No layer {layer!r}; the layers are {', '.join(names)}.")
-    out_shape = arch.output_shapes()[arch.index(layer)]
-    unit = parse_unit(data, out_shape, layer)
+    model, x, layer, unit = await off_loop_if_large(await request.body(), read_explain_request, registry)
     traces = model.network.trace(x)
     return JSONBytes(explanation_response(model, explain_unit(model.network, x, traces, layer, unit), unit))
-
-

@@ -9,6 +9,7 @@ Responses are built here too; the numerical code never sees JSON.
 from __future__ import annotations
 
 import json
+from itertools import chain
 
 import numpy as np
 import orjson
@@ -66,24 +67,47 @@ def parse_json_object(body: bytes) -> dict:
     return data
 
 
+def _rows(value, shape: tuple[int, int, int], expected: str) -> list:
+    """The rows of a (H, W) or (C, H, W) nested list, checked for shape by their lengths alone:
+    a wrong-sized array is refused before any of its numbers is looked at."""
+    c, h, w = shape
+    if not isinstance(value, list):
+        raise ApiError(422, expected + ".")
+    if value and isinstance(value[0], list) and value[0] and isinstance(value[0][0], list):
+        if len(value) != c or not all(isinstance(m, list) and len(m) == h for m in value):
+            raise ApiError(422, f"{expected}; got {len(value)} maps, or maps of the wrong height.")
+        rows = [row for m in value for row in m]
+    elif c == 1:
+        rows = value
+        if len(rows) != h:
+            raise ApiError(422, f"{expected}; got {len(rows)} rows.")
+    else:
+        raise ApiError(422, f"{expected}, one such array for each of the {c} channels.")
+    for i, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != w:
+            got = f"{len(row)} values" if isinstance(row, list) else "not a list"
+            raise ApiError(422, f"{expected}; row {i} is {got}: some rows are missing or ragged.")
+    return rows
+
+
 def parse_pixels(value, shape: tuple[int, int, int]) -> np.ndarray:
     """A (H, W) list of numbers in 0..1 -> float32 (C, H, W) input, quantised to 8 bits as MNIST is."""
     c, h, w = shape
     expected = f"pixels must be a {h}x{w} array: a list of {h} rows of {w} numbers from 0 (black) to 1 (white ink)"
-    if not isinstance(value, list):
-        raise ApiError(422, expected + ".")
-    try:
-        array = np.array(value)  # no dtype yet: strings and booleans must not pass as numbers
-        if array.dtype == object:  # null (what JSON.stringify makes of NaN), or integers too big for int64
-            array = np.array([np.nan if v is None else v for v in array.flat], dtype=np.float64).reshape(array.shape)
-    except (ValueError, TypeError, OverflowError):
-        raise ApiError(422, expected + "; some rows are missing or ragged, or hold something else than numbers.") from None
-    if array.dtype.kind not in "iuf":
+    rows = _rows(value, shape, expected)
+    # Types are checked before NumPy sees them: it would read true as 1 and false as 0.
+    kinds = set(map(type, chain.from_iterable(rows)))
+    if not kinds <= {int, float}:
+        if bool in kinds:
+            raise ApiError(422, expected + "; some values are true or false, which are not numbers.")
+        if kinds <= {int, float, type(None)}:  # null is what JSON.stringify makes of NaN
+            raise ApiError(422, "pixels contain NaN or null (not a number); every pixel must be a number from 0 to 1.")
         raise ApiError(422, expected + "; some values are not numbers.")
-    # float64, so 1e300 is reported as out of range rather than as infinite in float32
-    array = array.astype(np.float64)
-    if array.shape not in ((h, w), (c, h, w)):
-        raise ApiError(422, f"{expected}; got shape {list(array.shape)}.")
+    try:
+        # float64, so 1e300 is reported as out of range rather than as infinite in float32
+        array = np.array(rows, dtype=np.float64)
+    except OverflowError:  # an integer with hundreds of digits
+        raise ApiError(422, expected + "; some values are too large to be numbers.") from None
     if np.isnan(array).any():
         raise ApiError(422, "pixels contain NaN or null (not a number); every pixel must be a number from 0 to 1.")
     if np.isinf(array).any():
@@ -92,6 +116,14 @@ def parse_pixels(value, shape: tuple[int, int, int]) -> np.ndarray:
         bad = float(array.min()) if array.min() < 0 else float(array.max())
         raise ApiError(422, f"pixel values must lie between 0 and 1; found {bad:g}.")
     return (np.round(array.reshape(shape) * 255) / 255).astype(np.float32)
+
+
+def parse_steps(data: dict) -> bool:
+    """Whether a trace includes the preprocessing pictures: true unless the request says false."""
+    steps = data.get("steps", True)
+    if not isinstance(steps, bool):
+        raise ApiError(422, f"steps must be true or false, not {orjson.dumps(steps).decode()[:40]}.")
+    return steps
 
 
 def parse_unit(data: dict, out_shape: tuple[int, ...], layer: str) -> tuple[int, ...]:
@@ -154,7 +186,7 @@ def trace_response(model: Model, x: np.ndarray, traces: list[LayerTrace], pre: P
     """The whole trace; maps travel as float16 to keep a response under 48 KB."""
     arrays, owners = [], []  # owners[i] = (layer index, key) of arrays[i]
     for i, t in enumerate(traces):
-        if t.kind == FLATTEN:
+        if t.kind == FLATTEN and i > 0:
             continue  # the layer below, read in C order: sent once, as that layer
         arrays.append(t.output)
         owners.append((i, "output"))
@@ -170,8 +202,8 @@ def trace_response(model: Model, x: np.ndarray, traces: list[LayerTrace], pre: P
         else:
             layers[i]["weighted_min"], layers[i]["weighted_max"] = lo, hi
     for i, t in enumerate(traces):
-        if t.kind == FLATTEN:
-            below = layers[i - 1] if i > 0 else None
+        if t.kind == FLATTEN and i > 0:
+            below = layers[i - 1]
             layers[i].update(same_as=below["name"], min=below["min"], max=below["max"])
     for layer, t in zip(layers, traces):
         if t.kind == MAXPOOL:

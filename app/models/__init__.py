@@ -36,18 +36,23 @@ class Model:
         return self.network.architecture
 
 
-def load_model(id_or_path: str) -> Model:
-    """A shipped model by id ('mnist'), or any weights file by path."""
+def load_model(id_or_path: str, folder: Path | None = None) -> Model:
+    """A shipped model by id ('mnist'), read from `folder` (default: the package's own), or any
+    weights file by path. Raises WeightsError, with a one-line reason, for a file that cannot serve."""
     if id_or_path in SHIPPED:
         filename, name = SHIPPED[id_or_path]
-        network, metadata = weights.load(MODELS_DIR / filename)
-        return Model(id_or_path, name, network, metadata)
-    path = Path(id_or_path)
-    if not path.exists():
-        raise FileNotFoundError(f"no shipped model {id_or_path!r} and no file at {path}")
+        path, model_id = (folder or MODELS_DIR) / filename, id_or_path
+    else:
+        path = Path(id_or_path)
+        if not path.exists():
+            raise FileNotFoundError(f"no shipped model {id_or_path!r} and no file at {path}")
+        model_id = name = path.stem
     network, metadata = weights.load(path)
-    return Model(path.stem, path.stem, network, metadata)
+    try:
+        return Model(model_id, name, network, metadata)
+    except (TypeError, ValueError) as err:
+        raise weights.WeightsError(f"{path}: its metadata does not say how to prepare uploads ({err})") from err
 
 
-def load_shipped() -> dict[str, Model]:
-    return {model_id: load_model(model_id) for model_id in SHIPPED}
+def load_shipped(folder: Path | None = None) -> dict[str, Model]:
+    return {model_id: load_model(model_id, folder) for model_id in SHIPPED}

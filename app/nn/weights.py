@@ -31,12 +31,41 @@ def save(path: str | Path, network: Network, metadata: dict) -> None:
 
 
 def load(path: str | Path) -> tuple[Network, dict]:
-    """Returns the network and its metadata; raises WeightsError on a bad file."""
+    """Returns the network and its metadata; raises WeightsError, with a one-line reason, for a
+    file that is not a weights file or holds a network that cannot answer (see :func:`check`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"{path}: no such file")
+    # Checked first: for anything that is not a zip archive, np.load would guess another
+    # format and report, for random bytes, "pickled data".
+    if not zipfile.is_zipfile(path):
+        raise WeightsError(f"{path}: not a cnnvis weights file (not a zip archive)")
     try:
         with np.load(path, allow_pickle=False) as data:
             architecture = Architecture.from_dict(json.loads(str(data["architecture"])))
             metadata = json.loads(str(data["metadata"]))
             params = {k: data[k] for k in data.files if k not in ("architecture", "metadata")}
-        return Network(architecture, params), metadata
-    except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as err:
-        raise WeightsError(f"{path}: not a cnnvis weights file ({err})") from err
+        if not isinstance(metadata, dict):
+            raise ValueError("its metadata is not a JSON object")
+        network = Network(architecture, params)
+    except (OSError, KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile, EOFError) as err:
+        raise WeightsError(f"{path}: not a cnnvis weights file ({_one_line(err)})") from err
+    check(network, path)
+    return network, metadata
+
+
+def check(network: Network, source: str | Path) -> None:
+    """Refuse a network that would serve nonsense: parameters that are not finite numbers, or
+    outputs that are not for a blank input (a forward pass of zeros, about 100 microseconds)."""
+    for key, value in network.params.items():
+        if not np.isfinite(value).all():
+            raise WeightsError(f"{source}: parameter {key} holds NaN or infinite values")
+    blank = np.zeros((1, *network.architecture.input_shape), np.float32)
+    with np.errstate(all="ignore"):
+        out = network.forward(blank)
+    if not np.isfinite(out).all():
+        raise WeightsError(f"{source}: a blank input gives outputs that are not finite numbers")
+
+
+def _one_line(err: Exception) -> str:
+    return " ".join(str(err).split()) or type(err).__name__

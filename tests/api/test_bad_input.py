@@ -88,6 +88,63 @@ def test_predict_rejects_an_integer_too_large_for_a_float(client):
     assert "28x28" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("value", [True, False])
+@pytest.mark.parametrize("path", ["/api/predict", "/api/explain"])
+def test_pixels_mixing_booleans_with_numbers_are_refused(client, path, value):
+    pixels = [row[:] for row in ZEROS]
+    pixels[7][9] = value  # NumPy alone would read true as 1.0 and let it through
+    response = client.post(path, json={"pixels": pixels, "layer": "fc1", "index": 0})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert "true or false" in detail and "28x28" in detail
+
+
+def test_pixels_of_several_channels_for_a_one_channel_model_are_refused(client):
+    response = client.post("/api/predict", json={"pixels": [ZEROS, ZEROS, ZEROS]})
+    assert response.status_code == 422
+    assert "28x28" in response.json()["detail"]
+
+
+def test_pixels_given_as_one_channel_map_are_accepted(client):
+    response = client.post("/api/predict", json={"pixels": [ZEROS]})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("steps", ["false", 0, 1, None, "no", [], {}])
+def test_predict_steps_must_be_true_or_false(client, steps):
+    image = data_url(png(np.zeros((28, 28), np.uint8)))
+    response = client.post("/api/predict", json={"image": image, "steps": steps})
+    assert response.status_code == 422
+    assert "steps must be true or false" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("steps, pictures", [(True, True), (False, False)])
+def test_predict_steps_true_or_false_decide_the_pictures(client, steps, pictures):
+    blob = np.zeros((56, 56), np.uint8)
+    blob[10:46, 24:32] = 255  # a white stroke on black, like a 1
+    image = data_url(png(blob))
+    response = client.post("/api/predict", json={"image": image, "steps": steps})
+    assert response.status_code == 200
+    assert bool(response.json()["preprocessing"]["steps"]) is pictures
+
+
+def test_large_body_of_a_million_numbers_is_refused_without_parsing_them(client):
+    body = b'{"pixels": [' + b",".join([b"[" + b",".join([b"0.5"] * 1000) + b"]"] * 1000) + b"]}"
+    assert len(body) < MAX_BODY
+    response = post_raw(client, "/api/predict", body)
+    assert response.status_code == 422
+    assert "too many values" in response.json()["detail"]
+
+
+def test_large_body_with_one_long_string_is_parsed(client):
+    # A photo as a data URL is the one large thing a request carries: it must get through
+    # to the image checks (here it is not a real image, so they refuse it).
+    body = b'{"image": "data:image/png;base64,' + b"A" * (2 * 1024 * 1024) + b'"}'
+    response = post_raw(client, "/api/predict", body)
+    assert 400 <= response.status_code < 500
+    assert "too many values" not in response.json()["detail"] and "JSON" not in response.json()["detail"]
+
+
 def test_predict_accepts_the_extremes_0_and_1(client):
     pixels = [row[:] for row in ZEROS]
     pixels[14] = [1.0] * 28
@@ -266,3 +323,58 @@ def test_server_still_answers_a_good_request_after_a_barrage_of_bad_ones(client,
     response = client.post("/api/predict", json={"pixels": pixels_of(seven)})
     assert response.status_code == 200
     assert response.json()["label"] == 7
+
+
+# -- large bodies: read in slices off the event loop, same answers as small ones ------------
+def noisy_photo() -> bytes:
+    """A PNG of over 64 KB (noise on paper, so it does not compress) with a dark stroke on it."""
+    rng = np.random.default_rng(5)
+    paper = rng.integers(200, 256, (300, 300), dtype=np.uint8)
+    paper[60:240, 140:160] = rng.integers(0, 40, (180, 20), dtype=np.uint8)
+    return png(paper)
+
+
+def test_large_data_url_gives_the_same_trace_as_uploading_the_file(client):
+    raw = noisy_photo()
+    assert len(data_url(raw)) > 64 * 1024  # past the size where bodies are parsed off the event loop
+    by_json = client.post("/api/predict", json={"image": data_url(raw), "steps": False})
+    by_upload = upload(client, raw)
+    assert by_json.status_code == 200 == by_upload.status_code
+    assert by_json.json()["input"] == by_upload.json()["input"]
+    assert by_json.json()["probabilities"] == by_upload.json()["probabilities"]
+
+
+def test_large_bare_base64_image_is_read_like_a_data_url(client):
+    raw = noisy_photo()
+    bare = client.post("/api/predict", json={"image": data_url(raw).partition(",")[2]})
+    assert bare.status_code == 200
+    assert bare.json()["input"] == upload(client, raw).json()["input"]
+
+
+@pytest.mark.parametrize(
+    "image, reason",
+    [
+        ("data:image/png;base64," + "A" * 100_000 + "@@", "base64"),
+        ("data:image/png," + "A" * 100_000, "base64-encoded"),
+        ("A" * 50_000 + "=" + "A" * 50_000, "base64"),
+    ],
+    ids=["bad character at the end", "not base64 data URL", "padding in the middle"],
+)
+def test_large_image_that_is_not_base64_is_422(client, image, reason):
+    response = client.post("/api/predict", json={"image": image})
+    assert response.status_code == 422
+    assert reason in response.json()["detail"]
+
+
+def test_large_body_with_escaped_characters_is_422(client):
+    body = b'{"image": "data:image/png;base64,' + b"A" * 100_000 + b'\\u0041"}'
+    response = post_raw(client, "/api/predict", body)
+    assert response.status_code == 422
+    assert "escaped" in response.json()["detail"]
+
+
+def test_large_body_keeps_its_short_fields(client):
+    body = {"model": "fashion", "image": data_url(noisy_photo()), "steps": False}
+    response = client.post("/api/predict", json=body)
+    assert response.status_code == 200
+    assert response.json()["model"] == "fashion" and response.json()["preprocessing"]["steps"] == []

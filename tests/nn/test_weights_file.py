@@ -79,3 +79,47 @@ def test_load_of_a_truncated_weights_file_raises_weights_error(tmp_path):
     path.write_bytes(raw[: len(raw) // 2])
     with pytest.raises(WeightsError, match="cut.npz"):
         load(path)
+
+
+def test_load_of_random_bytes_says_it_is_not_a_zip_archive(tmp_path):
+    path = tmp_path / "noise.npz"
+    path.write_bytes(np.random.default_rng(0).bytes(4096))
+    with pytest.raises(WeightsError) as caught:
+        load(path)
+    assert "not a zip archive" in str(caught.value) and "pickle" not in str(caught.value)
+
+
+def write_weights(path, architecture, params, metadata="{}"):
+    arrays = {"architecture": np.array(json.dumps(architecture.to_dict())), "metadata": np.array(metadata), **params}
+    np.savez(path, **arrays)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_load_of_weights_that_are_not_finite_raises_weights_error(tmp_path, bad):
+    params = dict(Network.initialise(TINY).params)
+    params["conv2.w"] = params["conv2.w"].copy()
+    params["conv2.w"][1, 0, 2, 2] = bad
+    write_weights(tmp_path / "nan.npz", TINY, params)
+    with pytest.raises(WeightsError, match="conv2.w"):
+        load(tmp_path / "nan.npz")
+
+
+def test_load_of_weights_whose_outputs_overflow_raises_weights_error(tmp_path):
+    # Every weight finite, but for a blank input fc1 gives 3e38 everywhere and fc2 adds
+    # 3e38 * 3e38 with both signs: inf - inf, so the probabilities would be NaN.
+    from app.nn.architecture import DENSE, FLATTEN, SOFTMAX, Architecture, LayerSpec
+
+    arch = Architecture("two", (1, 2, 2), (LayerSpec("flat", FLATTEN), LayerSpec("fc1", DENSE, channels=4),
+                                           LayerSpec("fc2", DENSE, channels=3), LayerSpec("softmax", SOFTMAX)),
+                        class_names=("a", "b", "c"))
+    params = {"fc1.w": np.zeros((4, 4), np.float32), "fc1.b": np.full(4, 3e38, np.float32),
+              "fc2.w": np.array([[3e38, -3e38, 1]] * 4, np.float32), "fc2.b": np.zeros(3, np.float32)}
+    write_weights(tmp_path / "huge.npz", arch, params)
+    with pytest.raises(WeightsError, match="not finite"):
+        load(tmp_path / "huge.npz")
+
+
+def test_load_of_metadata_that_is_not_an_object_raises_weights_error(tmp_path):
+    write_weights(tmp_path / "meta.npz", TINY, dict(Network.initialise(TINY).params), metadata="[1, 2]")
+    with pytest.raises(WeightsError, match="metadata"):
+        load(tmp_path / "meta.npz")
