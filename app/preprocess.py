@@ -94,10 +94,12 @@ def to_mnist(grey: np.ndarray, preparation: Preparation = MNIST_PREPARATION) -> 
         mass = fitted.sum()
         cy = float((fitted.sum(axis=1) * np.arange(fit_h)).sum() / mass)
         cx = float((fitted.sum(axis=0) * np.arange(fit_w)).sum() / mass)
-    else:  # the middle of the bounding box
+        target = CENTRE
+    else:  # the middle of the bounding box on the middle of the canvas: equal margins
         cy, cx = (fit_h - 1) / 2, (fit_w - 1) / 2
-    top = min(max(round(CENTRE - cy), 0), SIZE - fit_h)
-    left = min(max(round(CENTRE - cx), 0), SIZE - fit_w)
+        target = (SIZE - 1) / 2  # 13.5, between the two middle pixels
+    top = min(max(round(target - cy), 0), SIZE - fit_h)
+    left = min(max(round(target - cx), 0), SIZE - fit_w)
     canvas = np.zeros((SIZE, SIZE), np.float32)
     canvas[top : top + fit_h, left : left + fit_w] = fitted
     pixels = (np.round(canvas * 255) / 255).astype(np.float32)

@@ -12,6 +12,21 @@ function sumOf(data, offset, n) {
   return s;
 }
 
+/**
+ * Decimal places that give the largest of `values` four significant digits. Every number of
+ * one sum is written with the same places, so the terms a student adds up come to the total
+ * shown, give or take a unit in the last place per term (rounding each term to three
+ * significant digits instead could leave the total off in its second digit).
+ */
+function placesFor(values) {
+  const largest = Math.max(1e-12, ...values.filter(Number.isFinite).map(Math.abs));
+  return Math.max(0, Math.min(8, 3 - Math.floor(Math.log10(largest))));
+}
+
+function fixed(v, places) {
+  return Number.isFinite(v) ? v.toFixed(places).replace("-", "−") : fmt(v);
+}
+
 function activationLines(e) {
   const lines = [equation(["sum ", num(e.sum), " + bias ", num(e.bias), " = ", num(e.weighted_input)])];
   if (e.activation === "relu") {
@@ -73,8 +88,9 @@ export function renderConv(e) {
   }
   convChannel(e, best, holder);
   out.push(holder);
-  const term = (s) => (s < 0 ? `(${fmt(s)})` : fmt(s));
-  if (C > 1) out.push(equation(["sum over all maps: ", sums.map(term).join(" + "), " = ", num(e.sum)]));
+  const places = placesFor([...sums, e.sum]);
+  const term = (s) => (s < 0 ? `(${fixed(s, places)})` : fixed(s, places));
+  if (C > 1) out.push(equation(["sum over all maps: ", sums.map(term).join(" + "), " = ", { text: fixed(e.sum, places) }]));
   out.push(...activationLines(e));
   return out;
 }
@@ -111,13 +127,14 @@ export function renderFlatten(e, model) {
 }
 
 export function renderDense(e) {
-  const rows = e.top.map((t) => [String(t.index), fmt(t.input), fmt(t.weight), fmt(t.product)]);
   const topSum = e.top.reduce((s, t) => s + t.product, 0);
   const rest = e.n_inputs - e.top.length;
+  const places = placesFor([...e.top.map((t) => t.product), topSum, e.sum - topSum, e.sum]);
+  const rows = e.top.map((t) => [String(t.index), fmt(t.input), fmt(t.weight), fixed(t.product, places)]);
   return [
     el("p", "lead", `This unit multiplies each of the ${e.n_inputs} values of ${e.input_layer} by its own weight and adds them all up. The ${e.top.length} biggest contributions:`),
     table([`${e.input_layer} unit`, "value", "× weight", "= product"], rows),
-    equation(["top contributions ", num(topSum), " + the other ", String(rest), " ", num(e.sum - topSum), " = sum ", num(e.sum)]),
+    equation(["top contributions ", { text: fixed(topSum, places) }, " + the other ", String(rest), " ", { text: fixed(e.sum - topSum, places) }, " = sum ", { text: fixed(e.sum, places) }]),
     ...activationLines(e),
   ];
 }

@@ -1,20 +1,16 @@
-"""Fixtures for the HTTP API tests: one app with the shipped model, and official MNIST test digits."""
+"""Fixtures for the HTTP API tests: one app with the shipped model, and official MNIST test
+digits from the committed sample (tests/data), so they run on a fresh clone."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.nn.idx import load_split
+from testdata import mnist_sample
 
 from .helpers import paper
-
-ROOT = Path(__file__).resolve().parents[2]
-MNIST_DIR = ROOT.parent / "shared" / "data" / "mnist"  # the project's sibling ../shared/data/mnist
 
 
 @pytest.fixture(scope="session")
@@ -32,15 +28,13 @@ def model(client):
 
 @pytest.fixture(scope="session")
 def mnist_test():
-    """The official MNIST test set (t10k): images (10000, 28, 28) uint8 and labels (10000,)."""
-    if not MNIST_DIR.exists():
-        pytest.skip(f"no MNIST data at {MNIST_DIR}")
-    return load_split(MNIST_DIR, "t10k")
+    """The first 1,000 official MNIST test digits: images (1000, 28, 28) uint8 and labels (1000,)."""
+    return mnist_sample()
 
 
 @pytest.fixture(scope="session")
 def sample_digits(mnist_test):
-    """300 test digits chosen once with a fixed seed, spread over the whole test set."""
+    """300 test digits chosen once with a fixed seed, spread over the committed sample."""
     images, labels = mnist_test
     chosen = np.sort(np.random.default_rng(0).choice(len(images), 300, replace=False))
     return images[chosen], labels[chosen]

@@ -36,3 +36,21 @@ LINEAR = Architecture(
         LayerSpec("fc", DENSE, channels=4),
     ),
 )
+
+# Padding after a stride, at two depths: a layer's padding counts in steps of the jump
+# below it (conv_b pads by 1 step of 2 input pixels, conv_c by 2 steps of 2). Linear, with
+# average pooling, so that with positive weights every pixel of a window reaches the unit.
+PADDED_AFTER_STRIDE = Architecture(
+    name="padded-after-stride",
+    input_shape=(1, 23, 23),
+    layers=(
+        LayerSpec("conv_a", CONV, channels=2, kernel=3, stride=2),  # (2, 11, 11)
+        LayerSpec("conv_b", CONV, channels=2, kernel=3, padding=1),  # (2, 11, 11)
+        LayerSpec("pool", AVGPOOL, kernel=2, stride=1),  # (2, 10, 10)
+        LayerSpec("conv_c", CONV, channels=2, kernel=3, stride=2, padding=2),  # (2, 6, 6)
+        LayerSpec("flatten", FLATTEN),  # (72,)
+        LayerSpec("fc", DENSE, channels=3),
+        LayerSpec("softmax", SOFTMAX),
+    ),
+    class_names=("a", "b", "c"),
+)

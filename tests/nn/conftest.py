@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from .idxfiles import SAMPLE_DIR, SHARED_MNIST
+from testdata import MNIST_SAMPLE, require_full_mnist
 
 
 @pytest.fixture(scope="session")
 def mnist_dir():
-    """The full MNIST folder (first 10,000 training digits, all 10,000 test digits)."""
-    if not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").exists():
-        pytest.skip(f"MNIST data not found at {SHARED_MNIST}")
-    return SHARED_MNIST
+    """The full MNIST folder (first 10,000 training digits, all 10,000 test digits), kept
+    outside the repository: only the checks that need the whole test set use it."""
+    return require_full_mnist()
 
 
 @pytest.fixture(scope="session")
 def sample_dir():
     """The committed sample: the first 1,000 official test digits."""
-    return SAMPLE_DIR
+    return MNIST_SAMPLE

@@ -1,4 +1,4 @@
-"""Where the test data lives, and a minimal IDX writer (tests only).
+"""A minimal IDX writer (tests only).
 
 The writer follows the format on the MNIST page directly (two zero bytes, type 0x08 for
 unsigned bytes, the number of dimensions, one big-endian 32-bit size per dimension, the
@@ -12,12 +12,6 @@ import struct
 from pathlib import Path
 
 import numpy as np
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-# ../shared/data/mnist from the project root, on developers' machines and in CI.
-SHARED_MNIST = PROJECT_ROOT.parent / "shared" / "data" / "mnist"
-# The first 1,000 digits of the official MNIST test set, committed with the tests.
-SAMPLE_DIR = PROJECT_ROOT / "tests" / "data" / "mnist-t10k-1000"
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

@@ -3,12 +3,14 @@ of the same input, the panel follows the selection and closes with Escape."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from app.models import load_model
 
-from .helpers import SEVEN, draw, unit_point
+from .helpers import SEVEN, draw_settled, input_seen, unit_point
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -23,20 +25,14 @@ def _number(text: str) -> float:
     return float(text.strip().replace("−", "-"))
 
 
-def _input_seen(page) -> np.ndarray:
-    """The 28x28 input as the page drew it: grey level byte / 255 (the grey map is exact)."""
-    reds = page.locator('.map[data-layer="input"] canvas').evaluate(
-        "c => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data).filter((_, i) => i % 4 === 0)"
-    )
-    return (np.array(reds, dtype=np.float32) / 255).reshape(1, 28, 28)
-
-
 def _trace(network, page):
-    return {t.name: t for t in network.trace(_input_seen(page))}
+    return {t.name: t for t in network.trace(input_seen(page))}
 
 
 def _drawn_seven(page):
-    draw(page, SEVEN)
+    # The answer to the finished stroke, not one from the middle of it: the tests compare the
+    # panel with a forward pass of the input the page shows, which must be the last one.
+    draw_settled(page, SEVEN)
     expect(page.get_by_test_id("prediction")).to_have_attribute("data-label", "7", timeout=10000)
 
 
@@ -105,7 +101,7 @@ def test_an_input_pixel_is_explained_on_the_page_without_the_server(page):
     _drawn_seven(page)
     explains = []
     page.on("request", lambda r: explains.append(r.url) if r.url.endswith("/api/explain") else None)
-    seen = _input_seen(page)
+    seen = input_seen(page)
     y, x = int(np.argmax(seen[0].max(axis=1) > 0.9)), 0
     x = int(np.argmax(seen[0, y] > 0.9))  # an inked pixel, so the value is not just 0
     page.mouse.click(*unit_point(page, "input", 0, y, x))
@@ -134,3 +130,113 @@ def test_a_conv1_unit_reads_the_one_input_map_in_good_english(page):
     expect(panel).to_have_attribute("data-kind", "conv", timeout=10000)
     lead = panel.locator(".lead").inner_text()
     assert "laid over input at row" in lead and "1 map" not in lead
+
+
+# -- the numbers the panel shows add up, to the precision it shows them ------------------------
+NUMBER = r"[−-]?\d+(?:\.\d+)?"
+
+
+def _places(token: str) -> int:
+    return len(token.split(".")[1]) if "." in token else 0
+
+
+def _half_unit(token: str) -> float:
+    return 0.5 * 10.0 ** -_places(token)
+
+
+def _assert_adds_up(terms: list[str], total: str):
+    """Terms shown no coarser than the total, and their sum within the rounding of what is shown:
+    half a unit in the total's last place for each term and for the total."""
+    assert all(_places(t) >= _places(total) for t in terms), (terms, total)
+    slack = (len(terms) + 1) * _half_unit(total)
+    assert abs(sum(_number(t) for t in terms) - _number(total)) <= slack + 1e-9, (terms, total)
+
+
+def _equation(panel, starts: str) -> str:
+    texts = [t for t in panel.locator(".equation").all_inner_texts() if t.strip().startswith(starts)]
+    assert len(texts) == 1, panel.locator(".equation").all_inner_texts()
+    return texts[0].strip()
+
+
+def _assert_bias_line_adds_up(panel):
+    pattern = rf"sum ({NUMBER}) \+ bias ({NUMBER}) = ({NUMBER})"
+    lines = [t.strip() for t in panel.locator(".equation").all_inner_texts() if re.fullmatch(pattern, t.strip())]
+    assert len(lines) == 1, panel.locator(".equation").all_inner_texts()
+    line = lines[0]
+    got = re.fullmatch(pattern, line)
+    total, bias, weighted = got.groups()
+    slack = _half_unit(total) + _half_unit(bias) + _half_unit(weighted)
+    assert abs(_number(total) + _number(bias) - _number(weighted)) <= slack + 1e-9, line
+
+
+def test_a_conv_units_sum_over_maps_adds_up_to_the_total_shown(page, network):
+    _drawn_seven(page)
+    channel, y, x = 3, 4, 6
+    page.mouse.click(*unit_point(page, "conv2", channel, y, x))
+    panel = page.get_by_test_id("unit-detail")
+    expect(panel).to_have_attribute("data-kind", "conv", timeout=10000)
+    line = _equation(panel, "sum over all maps:")
+    terms_text, total = line.removeprefix("sum over all maps:").rsplit(" = ", 1)
+    terms = [t.strip().strip("()") for t in terms_text.split(" + ")]
+    assert len(terms) == 6  # one share per pool1 map
+    _assert_adds_up(terms, total.strip())
+    # Each share is its map's patch times its slice of the kernel, worked out here with NumPy.
+    pool1 = _trace(network, page)["pool1"].output[:, y : y + 5, x : x + 5]  # (6, 5, 5)
+    shares = (pool1 * network.params["conv2.w"][channel]).sum(axis=(1, 2))
+    for term, share in zip(terms, shares):
+        assert abs(_number(term) - share) <= _half_unit(term) + 1e-4 * (1 + abs(share)), (term, share)
+    _assert_bias_line_adds_up(panel)
+
+
+def test_a_dense_units_top_contributions_and_the_other_n_add_up_to_the_sum(page, network):
+    _drawn_seven(page)
+    unit = 5
+    strip = page.locator('.strip[data-layer="fc2"] canvas')
+    strip.scroll_into_view_if_needed()
+    box = strip.bounding_box()
+    n_units = strip.evaluate("c => c.width")
+    page.mouse.click(box["x"] + (unit + 0.5) * box["width"] / n_units, box["y"] + box["height"] / 2)
+    panel = page.get_by_test_id("unit-detail")
+    expect(panel).to_have_attribute("data-kind", "dense", timeout=10000)
+    expect(page.locator("#detail-title")).to_have_text(f"fc2 · unit {unit}")
+    line = _equation(panel, "top contributions")
+    got = re.fullmatch(rf"top contributions ({NUMBER}) \+ the other (\d+) ({NUMBER}) = sum ({NUMBER})", line)
+    assert got, line
+    top, others, rest, total = got.groups()
+    n_in = network.params["fc2.w"].shape[0]  # fc2 reads the 120 units of fc1
+    assert int(others) == n_in - 10
+    _assert_adds_up([top, rest], total)
+    # The ten rows: their products add up to "top contributions" ...
+    rows = [r for r in panel.locator("table.plain tr").all_inner_texts()[1:]]
+    cells = [r.split("\t") for r in rows]
+    assert len(cells) == 10
+    _assert_adds_up([c[3].strip() for c in cells], top)
+    # ... and are the ten largest |w[i, j] * a[i]|, and the sum is all of them, worked out with NumPy.
+    a = _trace(network, page)["fc1"].output
+    products = network.params["fc2.w"][:, unit] * a
+    ranked = np.sort(np.abs(products))[::-1]
+    shown = [int(c[0]) for c in cells]
+    assert all(abs(products[i]) >= ranked[9] - 1e-4 for i in shown), shown
+    for c, i in zip(cells, shown):
+        assert abs(_number(c[3]) - products[i]) <= _half_unit(c[3].strip()) + 1e-4 * (1 + abs(products[i]))
+    assert abs(_number(total) - products.sum()) <= _half_unit(total) + 1e-4 * (1 + abs(products.sum()))
+    _assert_bias_line_adds_up(panel)
+
+
+def test_softmax_panel_divides_the_numbers_it_shows(page, network):
+    _drawn_seven(page)
+    page.locator('.bar-row[data-layer="softmax"][data-index="7"] .bar-track').click()
+    panel = page.get_by_test_id("unit-detail")
+    expect(panel).to_have_attribute("data-kind", "softmax", timeout=10000)
+    line = _equation(panel, "= ")
+    got = re.fullmatch(rf"= ({NUMBER}) / ({NUMBER}) = ({NUMBER})", line)
+    assert got, line
+    e, total, p = (_number(g) for g in got.groups())
+    logits = _trace(network, page)["fc3"].output.astype(np.float64)
+    exps = np.exp(logits - logits.max())
+    assert e == pytest.approx(exps[7], rel=1e-3, abs=1e-4) and total == pytest.approx(exps.sum(), rel=1e-3)
+    assert p == pytest.approx(e / total, rel=2e-3, abs=1e-4)
+    assert p == pytest.approx(exps[7] / exps.sum(), rel=2e-3, abs=1e-4)
+    # The table's percentages are the whole: they add up to 100%.
+    percents = [float(r.split("\t")[-1].strip().rstrip("%")) for r in panel.locator("table.plain tr").all_inner_texts()[1:]]
+    assert len(percents) == 10 and abs(sum(percents) - 100) <= 10 * 0.005 + 1e-9

@@ -3,20 +3,26 @@ app.nn.receptive (an independent Python implementation), and the lines and marks
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from app.models import load_model
 from app.nn.receptive import receptive_field
 
-from .helpers import SEVEN, draw, unit_point
+from .helpers import SEVEN, cells_drawn, draw, draw_settled, input_seen, unit_point, whole_cells
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
 
 
 @pytest.fixture(scope="module")
-def architecture():
-    return load_model("mnist").architecture
+def network():
+    return load_model("mnist").network
+
+
+@pytest.fixture(scope="module")
+def architecture(network):
+    return network.architecture
 
 
 def _boxes(page, layer):
@@ -59,18 +65,76 @@ def test_hovering_a_pool2_unit_and_a_flatten_unit(page, architecture):
         assert _boxes(page, layer) == _expected(regions, layer), layer
 
 
-def test_hovering_a_dense_unit_points_at_its_strongest_inputs(page):
-    draw(page, SEVEN)
-    expect(page.get_by_test_id("prediction")).to_have_attribute("data-label", "7", timeout=10000)
+def test_hovering_a_dense_unit_points_at_its_strongest_inputs(page, network):
+    draw_settled(page, SEVEN)
     page.wait_for_selector("body[data-weights=loaded]")
-    strip = page.locator('.strip[data-layer="fc1"] canvas')
-    strip.scroll_into_view_if_needed()
-    box = strip.bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2)
-    row = page.locator('section.layer[data-layer="fc1"]')
-    expect(row).to_have_attribute("data-active-index", "36")
-    expect(page.locator('section.layer[data-layer="flatten"] .strong-mark')).to_have_count(8)
+    unit = 37
+    page.mouse.move(*_strip_point(page, "fc1", unit))
+    expect(page.locator('section.layer[data-layer="fc1"]')).to_have_attribute("data-active-index", str(unit))
+    assert _strip_cells(page, "fc1", "unit-mark") == [[unit]]
+    # Independently: the 8 largest |w[i, j] * a[i]| over the 400 flattened pool2 values a.
+    a = network.trace(input_seen(page))[network.architecture.index("flatten")].output
+    products = np.abs(network.params["fc1.w"][:, unit] * a)
+    ranked = np.sort(products)[::-1]
+    drawn = [run[0] for run in _strip_cells(page, "flatten", "strong-mark")]  # where the marks are
+    assert len(drawn) == 8 and len(set(drawn)) == 8
+    # The page ranks float16 activations: allow near-ties at the 8th place to fall either way.
+    slack = 2e-3 * ranked[0]
+    assert all(products[i] >= ranked[7] - slack for i in drawn), (sorted(drawn), np.argsort(-products)[:8])
+    assert {int(i) for i in np.flatnonzero(products > ranked[8] + slack)} <= set(drawn)
     assert page.locator("#trace-lines line").count() == 8
     # A dense unit sees everything: whole maps outlined on every map layer below.
-    assert len(_boxes(page, "conv2")) == 16
-    assert _boxes(page, "input") == [["input", 0, 0, 0, 27, 27]]
+    assert _drawn(page, "conv2") == [(c, 0, 0, 9, 9) for c in range(16)]
+    assert _drawn(page, "input") == [(0, 0, 0, 27, 27)]
+
+
+# -- where the page draws what it highlights, measured on screen --------------------------------
+def _drawn(page, layer, kind="rf-box"):
+    """(channel, y0, x0, y1, x1) of every `kind` element drawn over the maps of `layer`."""
+    boxes = cells_drawn(page, f'section.layer[data-layer="{layer}"] .map .{kind}')
+    return sorted((b["channel"], *whole_cells(b)) for b in boxes)
+
+
+def _region_cells(region):
+    return sorted((c, region.y0, region.x0, region.y1, region.x1) for c in range(region.c0, region.c1 + 1))
+
+
+def _strip_point(page, layer, index):
+    """Page coordinates of the centre of unit `index` of a strip, from its canvas size in cells."""
+    canvas = page.locator(f'.strip[data-layer="{layer}"] canvas')
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    rows, cols = canvas.evaluate("c => [c.height, c.width]")
+    return box["x"] + (index % cols + 0.5) * box["width"] / cols, box["y"] + (index // cols + 0.5) * box["height"] / rows
+
+
+def _strip_cells(page, layer, kind):
+    """Unit indices covered by each `kind` element drawn over a one-cell-high run of a strip."""
+    runs = []
+    for b in cells_drawn(page, f'section.layer[data-layer="{layer}"] .strip .{kind}'):
+        y0, x0, y1, x1 = whole_cells(b)
+        runs.append(list(range(y0 * b["cols"] + x0, y1 * b["cols"] + x1 + 1)) if y0 == y1 else (y0, y1))
+    return runs
+
+
+@pytest.mark.parametrize("layer, unit", [("conv2", (5, 3, 7)), ("conv2", (14, 9, 1)), ("pool2", (9, 1, 3))])
+def test_hover_outlines_are_drawn_over_the_cells_of_the_receptive_field(page, architecture, layer, unit):
+    channel, y, x = unit  # y != x, so rows and columns swapped anywhere would show
+    draw_settled(page, SEVEN)
+    page.mouse.move(*unit_point(page, layer, channel, y, x))
+    expect(page.locator(f'section.layer[data-layer="{layer}"]')).to_have_attribute("data-active-x", str(x))
+    assert _drawn(page, layer, "unit-mark") == [(channel, y, x, y, x)]
+    regions = receptive_field(architecture, layer, channel, y, x)
+    for region in regions:
+        assert _drawn(page, region.layer) == _region_cells(region), region.layer
+
+
+def test_hovering_a_flatten_unit_outlines_its_one_source_unit(page, architecture):
+    # Flatten unit 238 is pool2 map 238 // 25 = 9, row (238 // 5) % 5 = 2, column 238 % 5 = 3.
+    draw_settled(page, SEVEN)
+    page.mouse.move(*_strip_point(page, "flatten", 238))
+    expect(page.locator('section.layer[data-layer="flatten"]')).to_have_attribute("data-active-index", "238")
+    assert _strip_cells(page, "flatten", "unit-mark") == [[238]]
+    assert _drawn(page, "pool2") == [(9, 2, 3, 2, 3)]
+    for region in receptive_field(architecture, "flatten", 238)[1:]:
+        assert _drawn(page, region.layer) == _region_cells(region), region.layer
