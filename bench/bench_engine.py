@@ -36,13 +36,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.nn import functions as fn
 from app.nn import idx
-from app.nn.architecture import AVGPOOL, CONV, DENSE, FLATTEN, LENET5, MAXPOOL
-from app.nn.conv import conv2d_forward
+from app.nn.architecture import CONV, DENSE, FLATTEN, LENET5, MAXPOOL
 from app.nn.network import Network
 from app.nn.optim import Adam
-from app.nn.pool import avgpool_forward, maxpool_forward
 
 try:
     import torch
@@ -86,34 +83,18 @@ def interleaved(timers: dict, reps: int, warmup: int, block: int = 1) -> dict:
 
 
 # -- the numpy engine ---------------------------------------------------------------------
-def layer_kernels(spec, params):
-    """One layer's public kernels (and activation) as a function of its input batch."""
-    if spec.kind in (MAXPOOL, AVGPOOL):
-        pool = maxpool_forward if spec.kind == MAXPOOL else avgpool_forward
-        return lambda x: pool(x, spec.kernel, spec.stride)[0]
-    if spec.kind == FLATTEN:
-        return lambda x: x.reshape(x.shape[0], -1)  # (N, C*H*W)
-    if spec.kind not in (CONV, DENSE):
-        return fn.softmax_forward
-    w, b = params[f"{spec.name}.w"], params[f"{spec.name}.b"]
-
-    def linear(x):
-        if spec.kind == CONV:
-            z = conv2d_forward(x, w, b, spec.stride, spec.padding)[0]
-        else:
-            z = fn.dense_forward(x, w, b)[0]
-        return fn.activation_forward(z, spec.activation) if spec.activation else z
-
-    return linear
+def layer_kernels(layer, params):
+    """One layer's forward pass at inference (kernels, activation and cache) as a function of its input batch."""
+    return lambda x: layer.forward(x, params, "infer")[0]
 
 
 def layer_breakdown(net: Network, image: np.ndarray, reps: int) -> dict:
     """Median microseconds of each layer's kernels on one image, and of the whole trace timed in
     the same turns; the difference is the trace's bookkeeping."""
     timers, a = {}, image[None]  # (1, C, H, W)
-    for spec in net.architecture.layers:
-        run = layer_kernels(spec, net.params)
-        timers[spec.name] = functools.partial(run, a)
+    for layer in net.layers:
+        run = layer_kernels(layer, net.params)
+        timers[layer.name] = functools.partial(run, a)
         a = run(a)
     timers["whole trace"] = functools.partial(net.trace, image)
     return {name: s * 1e6 for name, s in interleaved(timers, reps, warmup=50, block=WARM_BLOCK).items()}
