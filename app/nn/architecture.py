@@ -179,4 +179,27 @@ LENET5 = Architecture(
     ),
 )
 
+# A small colour network with the kinds a modern CNN is made of: the picture normalised as
+# CIFAR-10's statistics say (per channel, RGB), convolutions followed by batch norm and a ReLU
+# layer, max pooling with padding, dropout, global average pooling instead of flatten.
+COLOUR32 = Architecture(
+    name="colour32",
+    input_shape=(3, 32, 32),
+    layers=(
+        LayerSpec("normalize", "normalize", mean=(0.4914, 0.4822, 0.4465), std=(0.2470, 0.2435, 0.2616)),
+        LayerSpec("conv1", CONV, channels=8, kernel=3, padding=1),  # (8, 32, 32)
+        LayerSpec("bn1", "batchnorm"),
+        LayerSpec("relu1", "relu"),
+        LayerSpec("pool1", MAXPOOL, kernel=3, stride=2, padding=1),  # (8, 16, 16)
+        LayerSpec("conv2", CONV, channels=16, kernel=3, padding=1),  # (16, 16, 16)
+        LayerSpec("bn2", "batchnorm"),
+        LayerSpec("relu2", "relu"),
+        LayerSpec("dropout", "dropout", rate=0.25),
+        LayerSpec("gap", "globalavgpool"),  # (16,)
+        LayerSpec("fc", DENSE, channels=10),
+        LayerSpec("softmax", SOFTMAX),
+    ),
+    class_names=("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+)
+
 ARCHITECTURES = {LENET5.name: LENET5}
