@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .nn.datasets import MNIST_PREPARATION, Preparation
+from .photo import to_photo
 
 SIZE = 28
 CENTRE = 14.0
@@ -206,8 +207,13 @@ def _preview(values: np.ndarray) -> np.ndarray:
     return _to_uint8(_reduce(values, PREVIEW_SIDE)[0])
 
 
-def preprocess_bytes(data: bytes, max_pixels: int, preparation: Preparation = MNIST_PREPARATION) -> Preprocessed:
-    return to_mnist(luminance(open_image(data, max_pixels)), preparation)
+def preprocess_bytes(data: bytes, max_pixels: int, preparation: Preparation = MNIST_PREPARATION, shape=(1, SIZE, SIZE)):
+    """The picture as the model's input (C, H, W) = `shape`: a photo model's way (app/photo.py)
+    or a drawing's (to_mnist); ``.pixels`` of the result has the model's input shape or (28, 28)."""
+    image = open_image(data, max_pixels)
+    if preparation.kind == "photo":
+        return to_photo(image, tuple(shape))
+    return to_mnist(luminance(image), preparation)
 
 
 def decode_data_url(text: str) -> bytes:
@@ -223,7 +229,7 @@ def decode_data_url(text: str) -> bytes:
 
 
 def png_data_url(image: np.ndarray) -> str:
-    """A small uint8 greyscale image as a PNG data URL the page can show directly."""
+    """A small uint8 image, greyscale (H, W) or colour (H, W, 3), as a PNG data URL the page can show directly."""
     buffer = io.BytesIO()
-    Image.fromarray(image, "L").save(buffer, format="PNG", compress_level=6)
+    Image.fromarray(image, "RGB" if image.ndim == 3 else "L").save(buffer, format="PNG", compress_level=6)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -6,6 +6,7 @@ import asyncio
 import time
 from typing import Annotated
 
+import numpy as np
 from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from ..nn.explain import explain_unit
@@ -34,10 +35,13 @@ async def _preprocess(data: bytes, model, settings) -> tuple:
     # Off the event loop, always: a small file can hold a large image (a 71 KB PNG of
     # 4000x4000 pixels takes most of a second to decode), and the other students wait meanwhile.
     try:
-        pre = await asyncio.to_thread(preprocess_bytes, data, settings.max_image_pixels, model.preparation)
+        shape = model.architecture.input_shape
+        pre = await asyncio.to_thread(preprocess_bytes, data, settings.max_image_pixels, model.preparation, shape)
     except ImageError as err:
         raise ApiError(err.status, str(err)) from None
-    return pre.pixels[None], pre
+    if pre.pixels.size != int(np.prod(shape)):
+        raise ApiError(422, f"Drawings are prepared at 28x28; this model reads {shape[1]}x{shape[2]}: send pixels instead.")
+    return pre.pixels.reshape(shape), pre
 
 
 def _trace(model, x, pre, steps, timing, started):
