@@ -5,6 +5,7 @@ import { equation, num, numberGrid, table } from "./grids.js";
 import { scaleFor } from "./colormap.js";
 import { extent } from "./tensor.js";
 import { fmt } from "./format.js";
+import { elementwiseRenderer } from "./explain-elementwise.js";
 
 function sumOf(data, offset, n) {
   let s = 0;
@@ -148,5 +149,7 @@ export function renderExplanation(e, model) {
   if (e.kind === "flatten") return renderFlatten(e, model);
   if (e.kind === "dense") return renderDense(e);
   if (e.kind === "softmax") return renderSoftmax(e, model);
-  return [el("p", null, "Nothing to explain for this layer.")];
+  const render = elementwiseRenderer(e.kind);
+  if (render) return render(e);
+  throw new Error(`The page cannot explain a unit of kind "${e.kind}".`);
 }
