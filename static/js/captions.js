@@ -59,8 +59,15 @@ export function subjectOf(model) {
   return "picture";
 }
 
-/** The caption for a layer, given its kind and activation (LayerInfo from the API). */
-export function captionFor(info, isLastDense = false) {
+/** The caption for a layer, given its kind and activation (LayerInfo from the API); for the
+ * input (info null) its shape [C, H, W] says whether it is a colour picture. */
+export function captionFor(info, isLastDense = false, shape = null) {
+  if (!info && shape && shape[0] === 3) {
+    return `The picture the network sees: ${shape[1]} by ${shape[2]} pixels in three maps, how much red, green and blue each pixel holds, from 0 (none) to 1 (full).`;
+  }
+  if (!info && shape && (shape[1] !== 28 || shape[2] !== 28)) {
+    return `The picture the network sees: ${shape[1]} by ${shape[2]} pixels, each a number from 0 (black) to 1 (white).`;
+  }
   if (!info) return CAPTIONS.input;
   if (info.kind === "conv") return info.activation === "relu" ? `${CAPTIONS.conv} ${CAPTIONS.relu}` : CAPTIONS.conv;
   if (info.kind === "dense" && isLastDense) return CAPTIONS.logits;

@@ -79,7 +79,7 @@ export class LayerRow {
     this.toggle.setAttribute("aria-label", `Hide ${name}`);
     this.toggle.addEventListener("click", () => callbacks.onToggle(name));
     tools.append(this.toggle);
-    this.el.append(head, el("p", "caption", captionFor(info, isLastDense)));
+    this.el.append(head, el("p", "caption", captionFor(info, isLastDense, shape)));
 
     this.body = el("div", "layer-body");
     this.body.id = `body-${name}`;

@@ -112,4 +112,6 @@ test("every layer kind the server defines has a title; an unknown kind is an err
   assert.throws(() => titleFor("odd", "spiral"), /odd.*"spiral" is unknown/);
   assert.match(captionFor({ kind: "batchnorm", description: "Shifted and scaled." }), /Shifted/);
   assert.match(captionFor({ kind: "dropout" }), /unchanged/);
+  assert.match(captionFor(null, false, [3, 32, 32]), /32 by 32 .*red, green and blue/);
+  assert.match(captionFor(null, false, [1, 28, 28]), /28 by 28/);
 });
