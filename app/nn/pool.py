@@ -55,7 +55,7 @@ def maxpool_forward(x, kernel, stride, pad=0):
     A window holding NaN gives out NaN and an unspecified argmax.
     """
     out_shape = _out_shape(x.shape, kernel, stride, pad)
-    cand = candidates(zero_pad(x, pad, -np.inf), kernel, stride)  # (K*K, N*C*H'*W')
+    cand = candidates(zero_pad(x, pad, -np.inf) if pad else x, kernel, stride)  # (K*K, N*C*H'*W')
     out = cand.max(axis=0)
     # np.argmax over the K*K axis would loop window by window. Instead, the first k with
     # cand[k] == out is found as the largest weight K*K-1-k among the hits.
@@ -84,7 +84,7 @@ def avgpool_forward(x, kernel, stride, pad=0):
     Returns: out (N, C, H', W') with H' = 1 + (H + 2*pad - K) // stride, the sum of each
     window divided by K*K (padded cells counted), and a cache.
     """
-    out = candidates(zero_pad(x, pad), kernel, stride).mean(axis=0)  # (N*C*H'*W',)
+    out = candidates(zero_pad(x, pad) if pad else x, kernel, stride).mean(axis=0)  # (N*C*H'*W',)
     return out.reshape(_out_shape(x.shape, kernel, stride, pad)), (x.shape, kernel, stride, pad)
 
 

@@ -42,6 +42,10 @@ class Conv(Layer):
             raise ValueError(f"layer {s.name!r}: kernel larger than its {h}x{w} input")
         return (s.channels, ho, wo)
 
+    def __init__(self, spec, in_shape):
+        super().__init__(spec, in_shape)
+        self.w_key, self.b_key = self.key("w"), self.key("b")  # looked up on every forward pass
+
     def params(self):
         s, c = self.spec, self.in_shape[0]
         return (
@@ -55,9 +59,8 @@ class Conv(Layer):
 
     def forward(self, x, params, mode):
         s = self.spec
-        z, cache = conv2d_forward(x, params[self.key("w")], params[self.key("b")], s.stride, s.padding, s.dilation)
-        act = s.activation
-        out = z if act is None else fn.activation_forward(z, act, s.slope)
+        z, cache = conv2d_forward(x, params[self.w_key], params[self.b_key], s.stride, s.padding, s.dilation)
+        out = z if s.activation is None else fn.activation_forward(z, s.activation, s.slope)
         return out, (z, out, cache)
 
     def backward(self, dout, cache, need_dx=True):
@@ -65,7 +68,7 @@ class Conv(Layer):
         if self.spec.activation is not None:
             dout = fn.activation_backward(dout, z, out, self.spec.activation, self.spec.slope)
         dx, dw, db = conv2d_backward(dout, conv_cache, need_dx)
-        return dx, {self.key("w"): dw, self.key("b"): db}
+        return dx, {self.w_key: dw, self.b_key: db}
 
     def traced(self, cache):
         return cache[0], None

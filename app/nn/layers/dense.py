@@ -34,6 +34,10 @@ class Dense(Layer):
             raise ValueError(f"layer {self.name!r} needs a vector; add a flatten layer first")
         return (self.spec.channels,)
 
+    def __init__(self, spec, in_shape):
+        super().__init__(spec, in_shape)
+        self.w_key, self.b_key = self.key("w"), self.key("b")  # looked up on every forward pass
+
     def params(self):
         return (
             Param("w", (self.in_shape[0], self.spec.channels), "he", decay=True),
@@ -44,7 +48,7 @@ class Dense(Layer):
         return Reads("all")
 
     def forward(self, x, params, mode):
-        z, cache = fn.dense_forward(x, params[self.key("w")], params[self.key("b")])
+        z, cache = fn.dense_forward(x, params[self.w_key], params[self.b_key])
         act = self.spec.activation
         out = z if act is None else fn.activation_forward(z, act, self.spec.slope)
         return out, (z, out, cache)
@@ -54,7 +58,7 @@ class Dense(Layer):
         if self.spec.activation is not None:
             dout = fn.activation_backward(dout, z, out, self.spec.activation, self.spec.slope)
         dx, dw, db = fn.dense_backward(dout, dense_cache, need_dx)
-        return dx, {self.key("w"): dw, self.key("b"): db}
+        return dx, {self.w_key: dw, self.b_key: db}
 
     def traced(self, cache):
         return cache[0], None
