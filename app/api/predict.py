@@ -58,13 +58,15 @@ def _trace(model, x, pre, steps, timing, started):
 
 @router.post("/predict", openapi_extra=openapi_body(PredictRequest))
 async def create_trace(request: Request, registry: RegistryDep):
-    """Trace a 28x28 drawing (`pixels`) or an image (`image`, base64 or a data URL)."""
+    """Trace a picture given as `pixels` (the model's input shape, 0..1) or an image (`image`, base64 or a data URL)."""
     started = time.perf_counter()
     data = parse_json_object(await request.body())
     model = registry.find(data.get("model"))
     timing = {"parse": 0, "preprocess": 0}
     if ("pixels" in data) == ("image" in data):
-        raise ApiError(422, "Send either pixels (a 28x28 array) or image (a data URL), not both or neither.")
+        c, h, w = model.architecture.input_shape
+        shape = f"{h}x{w}" if c == 1 else f"{c}x{h}x{w}"
+        raise ApiError(422, f"Send either pixels (a {shape} array) or image (a data URL), not both or neither.")
     if "pixels" in data:
         x, pre = parse_pixels(data["pixels"], model.architecture.input_shape), None
         timing["parse"] = _us(started)

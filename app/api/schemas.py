@@ -33,14 +33,16 @@ class ApiError(Exception):
 # -- request bodies (documentation only) ---------------------------------------------------
 class PredictRequest(BaseModel):
     model: str | None = Field(None, description="model id, default the MNIST model")
-    pixels: list[list[float]] | None = Field(None, description="28x28 floats in 0..1, white ink on black")
+    pixels: list | None = Field(
+        None, description="the raw picture in 0..1 shaped as the model's input: H x W rows, or C x H x W (RGB) for colour"
+    )
     image: str | None = Field(None, description="a base64 image or data URL, e.g. canvas.toDataURL()")
     steps: bool = Field(True, description="include the preprocessing images (false while drawing)")
 
 
 class ExplainRequest(BaseModel):
     model: str | None = None
-    pixels: list[list[float]] = Field(description="the 28x28 input as returned in a trace")
+    pixels: list = Field(description="the raw input in 0..1 as for predict (H x W, or C x H x W)")
     layer: str
     channel: int | None = None
     y: int | None = None

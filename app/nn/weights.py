@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .architecture import Architecture
+from .layers import UnknownKindError
 from .network import Network
 
 
@@ -38,5 +39,7 @@ def load(path: str | Path) -> tuple[Network, dict]:
             metadata = json.loads(str(data["metadata"]))
             params = {k: data[k] for k in data.files if k not in ("architecture", "metadata")}
         return Network(architecture, params), metadata
+    except UnknownKindError as err:  # a real weights file, of a kind this version cannot run
+        raise WeightsError(f"{path}: its architecture has a layer this program cannot run ({err})") from err
     except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as err:
         raise WeightsError(f"{path}: not a cnnvis weights file ({err})") from err
