@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field, fields
 
-from .layers import KINDS, Layer, layer_class
+from .layers import Layer, layer_class
 
 CONV = "conv"
 MAXPOOL = "maxpool"
@@ -21,7 +21,6 @@ AVGPOOL = "avgpool"
 FLATTEN = "flatten"
 DENSE = "dense"
 SOFTMAX = "softmax"
-LAYER_KINDS = tuple(KINDS)
 
 # Attributes every layer lists in its JSON; the others only when they differ from the default.
 ALWAYS_LISTED = ("name", "kind", "channels", "kernel", "stride", "padding", "activation")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layers.dense import TOP_CONTRIBUTIONS  # noqa: F401  (re-exported: the page's list length)
 from .network import LayerTrace, Network
 
 

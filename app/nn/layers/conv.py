@@ -7,7 +7,7 @@ import numpy as np
 from .. import functions as fn
 from ..conv import conv2d_backward, conv2d_forward
 from .base import Layer, Param, Reads, register
-from .fused import ACTIVATIONS, check_activation
+from .fused import check_activation
 
 
 @register
@@ -96,5 +96,3 @@ class Conv(Layer):
             "weighted_input": float(trace.weighted_input[unit]),
         }
 
-
-__all__ = ["Conv", "ACTIVATIONS"]
