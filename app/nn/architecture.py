@@ -24,6 +24,8 @@ SOFTMAX = "softmax"
 
 # Attributes every layer lists in its JSON; the others only when they differ from the default.
 ALWAYS_LISTED = ("name", "kind", "channels", "kernel", "stride", "padding", "activation")
+INT_ATTRIBUTES = ("channels", "kernel", "stride", "padding", "dilation")
+FLOAT_ATTRIBUTES = ("rate", "slope", "eps", "momentum")
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,19 @@ class LayerSpec:
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"a layer needs a name, got {self.name!r}")
+        # A spec read from a file can hold anything: whole numbers must be whole, rates numbers.
+        for key in INT_ATTRIBUTES:
+            value = getattr(self, key)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"layer {self.name!r}: {key} must be a whole number, got {value!r}")
+        for key in FLOAT_ATTRIBUTES:
+            value = getattr(self, key)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+                raise ValueError(f"layer {self.name!r}: {key} must be a number, got {value!r}")
+        if self.activation is not None and not isinstance(self.activation, str):
+            raise ValueError(f"layer {self.name!r}: activation must be a name or null")
+        if self.source is not None and not isinstance(self.source, str):
+            raise ValueError(f"layer {self.name!r}: source must be a node name or null")
         for key in ("mean", "std"):
             value = getattr(self, key)
             if value is not None and not isinstance(value, tuple):

@@ -81,3 +81,16 @@ def test_an_attribute_no_kind_knows_is_refused():
     data["layers"][1]["groups"] = 2
     with pytest.raises(ValueError, match="groups"):
         Architecture.from_dict(data)
+
+
+@pytest.mark.parametrize(
+    "attribute, value",
+    [("channels", 3.5), ("kernel", "3"), ("stride", True), ("rate", "half"), ("mean", 5), ("kind", ["conv"]),
+     ("dilation", 0), ("eps", float("nan"))],
+)
+def test_a_spec_read_from_a_file_with_values_of_the_wrong_type_is_refused(attribute, value):
+    data = COLOUR32.to_dict()
+    target = {"channels": 1, "kernel": 1, "stride": 1, "dilation": 1, "rate": 8, "mean": 0, "kind": 1, "eps": 2}[attribute]
+    data["layers"][target][attribute] = value
+    with pytest.raises((ValueError, TypeError)):
+        Architecture.from_dict(data)
