@@ -72,7 +72,8 @@ def test_colour_photo_is_answered_and_hover_traces_through_batch_norm(browser, c
         page.wait_for_selector("body[data-ready=true]", timeout=15000)
         for spec in COLOUR32.layers:
             expect(page.locator(f'section.layer[data-layer="{spec.name}"]')).to_have_count(1)
-        expect(page.locator('.map[data-layer="input"]')).to_have_count(3)  # R, G and B
+        expect(page.locator('.map[data-layer="input"]')).to_have_count(3)
+        assert page.locator('.map[data-layer="input"] .map-label').all_text_contents() == ["R", "G", "B"]
         expect(page.locator('section.layer[data-layer="dropout"] h2')).to_contain_text("identity")
 
         page.get_by_test_id("upload").set_input_files(str(_stripes(tmp_path)))
