@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 PREVIEW_SIDE = 64  # the uploaded picture as the preprocessing panel shows it
+RESIZED_SIDE = 128  # the resized picture, likewise (it travels with every trace)
 
 
 @dataclass
@@ -62,9 +63,13 @@ def to_photo(image: Image.Image, shape: tuple[int, int, int]) -> PhotoPrepared:
     width, height = rgb.size
     scale = max(h / height, w / width)  # the shorter side (relative to the input) fits exactly
     size = (max(w, round(width * scale)), max(h, round(height * scale)))
-    resized = rgb.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
     left, top = (size[0] - w) // 2, (size[1] - h) // 2
-    cropped = resized.crop((left, top, left + w, top + h))
+    # Only the middle is resampled (PIL's box: the same region of the original), so a very long,
+    # thin picture never becomes a huge intermediate image.
+    box = (left / scale, top / scale, (left + w) / scale, (top + h) / scale)
+    cropped = rgb.resize((w, h), Image.Resampling.BICUBIC, box=box, reducing_gap=3.0)
+    shown = min(1.0, RESIZED_SIDE / max(size))  # the whole resized picture, for the panel only
+    resized = rgb.resize((max(1, round(size[0] * shown)), max(1, round(size[1] * shown))), Image.Resampling.BOX)
     if c == 1:
         cropped, resized = cropped.convert("L"), resized.convert("L")
     values = np.asarray(cropped, dtype=np.float32) / 255  # (H, W) or (H, W, 3)
