@@ -69,7 +69,8 @@ def parse_json_object(body: bytes) -> dict:
 
 
 def parse_pixels(value, shape: tuple[int, int, int]) -> np.ndarray:
-    """A (H, W) list of numbers in 0..1 -> float32 (C, H, W) input, quantised to 8 bits as MNIST is."""
+    """The raw picture, a (H, W) list (one channel) or (C, H, W) list of numbers in 0..1 -> float32
+    (C, H, W) input, quantised to 8 bits as the models' pictures are."""
     c, h, w = shape
     if c == 1:
         expected = f"pixels must be a {h}x{w} array: a list of {h} rows of {w} numbers from 0 (black) to 1 (white ink)"
@@ -132,7 +133,6 @@ def model_summary(model: Model) -> dict:
 
 def model_detail(model: Model) -> dict:
     arch = model.architecture
-    decls = arch.param_decls()
     layers = []
     for item, spec, rf in zip(model.network.layers, arch.layers, receptive_geometry(arch)):
         shapes = {p.name: list(p.shape) for p in item.params()}
@@ -140,7 +140,7 @@ def model_detail(model: Model) -> dict:
             {
                 **spec.to_dict(),
                 "input_shape": list(item.in_shape), "output_shape": list(item.out_shape), "params": shapes,
-                "n_params": int(sum(np.prod(p.shape) for p in item.params() if decls[item.key(p.name)].trainable)),
+                "n_params": int(sum(np.prod(p.shape) for p in item.params() if p.trainable)),
                 "receptive_field": rf,
                 "description": item.description, "weighted": item.weighted, "reads": item.reads().to_dict(),
                 "sends": list(item.sends),
