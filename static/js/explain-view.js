@@ -84,6 +84,7 @@ export function renderPool(e) {
   const [K] = e.window.shape;
   const [oy, ox] = e.origin;
   const marks = new Map();
+  for (let i = 0; i < K * K; i++) if (e.in_padding?.data[i]) marks.set(i, "padding");
   if (e.winner) marks.set((e.winner[0] - oy) * K + (e.winner[1] - ox), "winner");
   const grid = numberGrid(e.window.data, 0, K, { title: `${e.input_layer}: the ${K}×${K} window`, rowStart: oy, colStart: ox, marks });
   if (e.kind === "maxpool") {
