@@ -14,7 +14,8 @@ from PIL import Image
 from app.api.tensors import decode
 from app.main import create_app
 from app.models import Model
-from app.nn.architecture import COLOUR32
+from app.nn.architecture import COLOUR32, Architecture, LayerSpec
+from app.nn.layers import KINDS
 from app.nn.network import Network
 from app.settings import Settings
 
@@ -39,9 +40,29 @@ def colour():
     return Model("colour", "Colour test", net, {"dataset": "random", "preparation": {"kind": "photo"}})
 
 
+# The kinds COLOUR32 leaves out, in a greyscale model of another size.
+OTHERS = Architecture(
+    name="others",
+    input_shape=(1, 12, 12),
+    layers=(
+        LayerSpec("conv", "conv", channels=2, kernel=3, dilation=2, activation="tanh"),  # (2, 8, 8)
+        LayerSpec("avg", "avgpool", kernel=3, stride=2, padding=1),  # (2, 4, 4)
+        LayerSpec("leaky", "leaky_relu", slope=0.2),
+        LayerSpec("squash", "sigmoid"),
+        LayerSpec("flatten", "flatten"),  # (32,)
+        LayerSpec("fc", "dense", channels=6, activation="leaky_relu"),
+        LayerSpec("tanh", "tanh"),
+        LayerSpec("out", "dense", channels=3),
+        LayerSpec("softmax", "softmax"),
+    ),
+    class_names=("a", "b", "c"),
+)
+
+
 @pytest.fixture(scope="module")
 def client(colour):
-    app = create_app(Settings(default_model="colour"), loaded_models={"colour": colour})
+    others = Model("others", "Other kinds", Network.initialise(OTHERS, seed=7), {"dataset": "random"})
+    app = create_app(Settings(default_model="colour"), loaded_models={"colour": colour, "others": others})
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -110,6 +131,26 @@ def test_every_layer_kind_can_be_explained(client, pixels):
         assert body["kind"] == spec.kind and body["layer"] == spec.name
     body = client.post("/api/explain", json={"pixels": pixels.tolist(), "layer": "normalize", "channel": 2, "y": 0, "x": 0}).json()
     assert (body["input"] - body["mean"]) / body["std"] == pytest.approx(body["output"], abs=1e-5)
+
+
+def test_the_two_test_models_hold_every_kind():
+    assert {s.kind for s in COLOUR32.layers + OTHERS.layers} == set(KINDS)
+
+
+def test_every_layer_of_the_other_kinds_traces_and_explains(client):
+    pixels = np.random.default_rng(8).random((12, 12))
+    response = client.post("/api/predict", json={"model": "others", "pixels": pixels.tolist()})
+    assert response.status_code == 200
+    got = [(layer["name"], layer["shape"]) for layer in response.json()["layers"]]
+    assert got == [(s.name, list(shape)) for s, shape in zip(OTHERS.layers, OTHERS.output_shapes())]
+    for spec, shape in zip(OTHERS.layers, OTHERS.output_shapes()):
+        unit = {"channel": 1, "y": 2, "x": 3} if len(shape) == 3 else {"index": 2}
+        body = {"model": "others", "pixels": pixels.tolist(), "layer": spec.name, **unit}
+        response = client.post("/api/explain", json=body)
+        assert response.status_code == 200, spec.name
+        assert response.json()["kind"] == spec.kind
+    detail = client.get("/api/models/others").json()
+    assert detail["layers"][0]["dilation"] == 2 and detail["layers"][2]["slope"] == 0.2
 
 
 def test_weights_of_every_layer_with_parameters(client, colour):
