@@ -46,6 +46,7 @@ class Preprocessed:
     ink: np.ndarray  # (H, W) the image as white ink on black, contrast stretched
     crop: np.ndarray  # the ink's bounding box
     fitted: np.ndarray  # the crop scaled to fit the box (20x20 for MNIST)
+    centred: np.ndarray | None = None  # the 28x28 picture, when pixels were scaled to another input size
 
     def steps(self) -> list[tuple[str, str, np.ndarray]]:
         """(name, caption, uint8 image) of each stage, for a page to show; built only on request."""
@@ -56,8 +57,10 @@ class Preprocessed:
             ("grayscale", "Grey levels" + (", inverted to white ink on black" if light else ""), _preview(self.ink)),
             ("cropped", "Cropped to the ink's bounding box", _preview(self.crop)),
             ("fitted", f"Scaled to fit a {box}x{box} box ({w}x{h})", _to_uint8(self.fitted)),
-            ("centred", f"Placed in 28x28, centred on {centred_on}", _to_uint8(self.pixels)),
-        ]
+            ("centred", f"Placed in 28x28, centred on {centred_on}", _to_uint8(self.pixels if self.centred is None else self.centred)),
+        ] + ([] if self.centred is None else [
+            ("resized", f"Scaled to the network's {self.pixels.shape[-1]}x{self.pixels.shape[-2]} input", _to_uint8(self.pixels[0])),
+        ])
 
 
 def open_image(data: bytes, max_pixels: int) -> Image.Image:
@@ -213,7 +216,19 @@ def preprocess_bytes(data: bytes, max_pixels: int, preparation: Preparation = MN
     image = open_image(data, max_pixels)
     if preparation.kind == "photo":
         return to_photo(image, tuple(shape))
-    return to_mnist(luminance(image), preparation)
+    return fit_to_input(to_mnist(luminance(image), preparation), tuple(shape))
+
+
+def fit_to_input(pre: Preprocessed, shape: tuple[int, int, int]) -> Preprocessed:
+    """A drawing prepared at 28x28 made the size of another model's input (C, H, W): scaled with
+    anti-aliasing, quantised to bytes, the grey levels repeated in every channel (white ink)."""
+    c, h, w = shape
+    if (h, w) == (SIZE, SIZE) and c == 1:
+        return pre
+    scaled = np.asarray(Image.fromarray(pre.pixels, "F").resize((w, h), Image.Resampling.LANCZOS))
+    scaled = np.round(np.clip(scaled, 0, 1) * 255) / 255  # (H, W)
+    pre.centred, pre.pixels = pre.pixels, np.repeat(scaled[None], c, axis=0).astype(np.float32)  # (C, H, W)
+    return pre
 
 
 def decode_data_url(text: str) -> bytes:

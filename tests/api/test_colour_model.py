@@ -180,3 +180,16 @@ def test_an_uploaded_colour_photo_is_resized_and_centre_cropped(client):
     pre = body["preprocessing"]
     assert pre["kind"] == "photo" and pre["resized_size"] == [48, 32] and pre["crop"] == [8, 0, 40, 32]
     assert [step["name"] for step in pre["steps"]] == ["original", "resized", "cropped"]
+
+
+def test_a_drawing_sent_to_a_model_of_another_size_is_prepared_at_its_size(client):
+    picture = Image.new("L", (120, 120), 0)
+    picture.paste(255, (50, 10, 70, 110))  # a white "1" on black, as the drawing pad sends it
+    response = client.post("/api/predict/upload", data={"model": "others"},
+                           files={"file": ("one.png", image_bytes(picture), "image/png")})
+    assert response.status_code == 200
+    body = response.json()
+    x = decode(body["input"])
+    assert x.shape == (1, 12, 12)
+    assert x[0, :, 5:7].mean() > x[0, :, :3].mean() + 100  # the stroke down the middle
+    assert [step["name"] for step in body["preprocessing"]["steps"]][-1] == "resized"

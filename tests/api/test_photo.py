@@ -41,3 +41,21 @@ def test_transparent_pixels_are_laid_on_white_paper():
     picture = Image.new("RGBA", (8, 8), (0, 0, 0, 0))
     prepared = to_photo(picture, (3, 4, 4))
     np.testing.assert_array_equal(prepared.pixels, 1.0)
+
+
+def test_a_drawing_for_a_model_of_another_size_is_scaled_to_its_input():
+    from PIL import ImageDraw
+
+    from app.preprocess import fit_to_input, luminance, to_mnist
+
+    image = Image.new("L", (200, 200), 255)
+    ImageDraw.Draw(image).line([(100, 20), (100, 180)], fill=0, width=20)  # a dark "1" on paper
+    pre = to_mnist(luminance(image))
+    at_28 = pre.pixels.copy()
+    fitted = fit_to_input(pre, (3, 56, 56))
+    assert fitted.pixels.shape == (3, 56, 56)
+    np.testing.assert_array_equal(fitted.pixels[0], fitted.pixels[2])  # white ink in every channel
+    # Twice the size: each 28x28 pixel becomes a 2x2 block; their means agree away from the edges.
+    blocks = fitted.pixels[0].reshape(28, 2, 28, 2).mean(axis=(1, 3))
+    assert np.abs(blocks - at_28).max() < 0.2
+    assert [name for name, _, _ in fitted.steps()][-2:] == ["centred", "resized"]
