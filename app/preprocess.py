@@ -21,6 +21,7 @@ from .decoding import decode, open_image  # noqa: F401 -- open_image is part of 
 from .image_error import ImageError
 from .luminance import luminance  # noqa: F401 -- as is luminance
 from .nn.datasets import MNIST_PREPARATION, Preparation
+from .centre_crop import to_photo
 
 SIZE = 28
 CENTRE = 14.0
@@ -37,6 +38,7 @@ class Preprocessed:
     ink: np.ndarray  # (H, W) the image as white ink on black, contrast stretched
     crop: np.ndarray  # the ink's bounding box
     fitted: np.ndarray  # the crop scaled to fit the box (20x20 for MNIST)
+    centred: np.ndarray | None = None  # the 28x28 picture, when pixels were scaled to another input size
 
     def steps(self) -> list[tuple[str, str, np.ndarray]]:
         """(name, caption, uint8 image) of each stage, for a page to show; built only on request."""
@@ -47,8 +49,10 @@ class Preprocessed:
             ("grayscale", "Grey levels" + (", inverted to white ink on black" if light else ""), _preview(self.ink)),
             ("cropped", "Cropped to the ink's bounding box", _preview(self.crop)),
             ("fitted", f"Scaled to fit a {box}x{box} box ({w}x{h})", _to_uint8(self.fitted)),
-            ("centred", f"Placed in 28x28, centred on {centred_on}", _to_uint8(self.pixels)),
-        ]
+            ("centred", f"Placed in 28x28, centred on {centred_on}", _to_uint8(self.pixels if self.centred is None else self.centred)),
+        ] + ([] if self.centred is None else [
+            ("resized", f"Scaled to the network's {self.pixels.shape[-1]}x{self.pixels.shape[-2]} input", _to_uint8(self.pixels[0])),
+        ])
 
 
 def _reduce(grey: np.ndarray, side: int) -> tuple[np.ndarray, float]:
@@ -126,13 +130,17 @@ def _preview(values: np.ndarray) -> np.ndarray:
     return _to_uint8(_reduce(values, PREVIEW_SIDE)[0])
 
 
-def preprocess_bytes(data: bytes, max_pixels: int, preparation: Preparation = MNIST_PREPARATION) -> Preprocessed:
-    """Decode (reduced to ANALYSIS_SIDE as it is read, so a large photo never sits in memory as
-    floats), prepare, and report the ink's place in the file's own pixels."""
+def preprocess_bytes(data: bytes, max_pixels: int, preparation: Preparation = MNIST_PREPARATION, shape=(1, SIZE, SIZE)):
+    """The picture as the model's input (C, H, W) = `shape`: a photo model's way (app/centre_crop.py)
+    or a drawing's (to_mnist); ``.pixels`` of the result has the model's input shape or (28, 28).
+    A drawing is decoded reduced to ANALYSIS_SIDE as it is read, so a large photo never sits in
+    memory as floats."""
+    if preparation.kind == "photo":
+        return to_photo(open_image(data, max_pixels), tuple(shape))
     decoded = decode(data, max_pixels, ANALYSIS_SIDE)
     pre = to_mnist(decoded.grey, preparation)
     _in_file_pixels(pre.info, decoded.size)
-    return pre
+    return fit_to_input(pre, tuple(shape))
 
 
 def _in_file_pixels(info: dict, size: tuple[int, int]) -> None:
@@ -145,6 +153,18 @@ def _in_file_pixels(info: dict, size: tuple[int, int]) -> None:
     info["bbox"] = [round(x0 / factor), round(y0 / factor), min(width, round(x1 / factor)), min(height, round(y1 / factor))]
     info["original_size"] = [width, height]
     info["scale"] = round(info["scale"] * factor, 5)
+
+
+def fit_to_input(pre: Preprocessed, shape: tuple[int, int, int]) -> Preprocessed:
+    """A drawing prepared at 28x28 made the size of another model's input (C, H, W): scaled with
+    anti-aliasing, quantised to bytes, the grey levels repeated in every channel (white ink)."""
+    c, h, w = shape
+    if (h, w) == (SIZE, SIZE) and c == 1:
+        return pre
+    scaled = np.asarray(Image.fromarray(pre.pixels, "F").resize((w, h), Image.Resampling.LANCZOS))
+    scaled = np.round(np.clip(scaled, 0, 1) * 255) / 255  # (H, W)
+    pre.centred, pre.pixels = pre.pixels, np.repeat(scaled[None], c, axis=0).astype(np.float32)  # (C, H, W)
+    return pre
 
 
 def decode_data_url(text: str) -> bytes:
@@ -160,7 +180,7 @@ def decode_data_url(text: str) -> bytes:
 
 
 def png_data_url(image: np.ndarray) -> str:
-    """A small uint8 greyscale image as a PNG data URL the page can show directly."""
+    """A small uint8 image, greyscale (H, W) or colour (H, W, 3), as a PNG data URL the page can show directly."""
     buffer = io.BytesIO()
-    Image.fromarray(image, "L").save(buffer, format="PNG", compress_level=6)
+    Image.fromarray(image, "RGB" if image.ndim == 3 else "L").save(buffer, format="PNG", compress_level=6)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -5,6 +5,8 @@
 1. Trace: median time of ``Network.trace`` on one 28x28 digit against the same LeNet-5 in
    PyTorch at batch size 1 under ``torch.no_grad()``, keeping every intermediate (and the
    max-pool indices) as a trace does. Targets: trace <= 150 us, numpy/torch <= 0.5.
+   Also the trace of the colour network COLOUR32 (3x32x32, batch norm, padded pooling,
+   dropout, global pooling), numpy only: a figure to watch as kinds are added.
 2. Training: forward + backward + Adam step at batch 64, no augmentation, on the first
    10,000 training digits. A block of ``--batches`` batches is timed ``--repeats`` times per
    engine; the median block is scaled to the 157 batches of a 10,000-digit epoch.
@@ -36,13 +38,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.nn import functions as fn
 from app.nn import idx
-from app.nn.architecture import AVGPOOL, CONV, DENSE, FLATTEN, LENET5, MAXPOOL
-from app.nn.conv import conv2d_forward
+from app.nn.architecture import COLOUR32, CONV, DENSE, FLATTEN, LENET5, MAXPOOL
 from app.nn.network import Network
 from app.nn.optim import Adam
-from app.nn.pool import avgpool_forward, maxpool_forward
 
 try:
     import torch
@@ -86,34 +85,18 @@ def interleaved(timers: dict, reps: int, warmup: int, block: int = 1) -> dict:
 
 
 # -- the numpy engine ---------------------------------------------------------------------
-def layer_kernels(spec, params):
-    """One layer's public kernels (and activation) as a function of its input batch."""
-    if spec.kind in (MAXPOOL, AVGPOOL):
-        pool = maxpool_forward if spec.kind == MAXPOOL else avgpool_forward
-        return lambda x: pool(x, spec.kernel, spec.stride)[0]
-    if spec.kind == FLATTEN:
-        return lambda x: x.reshape(x.shape[0], -1)  # (N, C*H*W)
-    if spec.kind not in (CONV, DENSE):
-        return fn.softmax_forward
-    w, b = params[f"{spec.name}.w"], params[f"{spec.name}.b"]
-
-    def linear(x):
-        if spec.kind == CONV:
-            z = conv2d_forward(x, w, b, spec.stride, spec.padding)[0]
-        else:
-            z = fn.dense_forward(x, w, b)[0]
-        return fn.activation_forward(z, spec.activation) if spec.activation else z
-
-    return linear
+def layer_kernels(layer, params):
+    """One layer's forward pass at inference (kernels, activation and cache) as a function of its input batch."""
+    return lambda x: layer.forward(x, params, "infer")[0]
 
 
 def layer_breakdown(net: Network, image: np.ndarray, reps: int) -> dict:
     """Median microseconds of each layer's kernels on one image, and of the whole trace timed in
     the same turns; the difference is the trace's bookkeeping."""
     timers, a = {}, image[None]  # (1, C, H, W)
-    for spec in net.architecture.layers:
-        run = layer_kernels(spec, net.params)
-        timers[spec.name] = functools.partial(run, a)
+    for layer in net.layers:
+        run = layer_kernels(layer, net.params)
+        timers[layer.name] = functools.partial(run, a)
         a = run(a)
     timers["whole trace"] = functools.partial(net.trace, image)
     return {name: s * 1e6 for name, s in interleaved(timers, reps, warmup=50, block=WARM_BLOCK).items()}
@@ -263,6 +246,10 @@ def main(argv=None):
     warm = {k: s * 1e6 for k, s in interleaved(trace_timers, args.reps, 300, WARM_BLOCK).items()}
     cold = {k: s * 1e6 for k, s in interleaved(trace_timers, max(500, args.reps // 3), 0).items()}
     layer_us = layer_breakdown(net, image, max(500, args.reps // 3))
+    # The colour network with every newer kind (batch norm, padded pooling, dropout, global pooling).
+    colour_net = Network.initialise(COLOUR32, seed=0)
+    colour_image = np.random.default_rng(0).random(COLOUR32.input_shape, dtype=np.float32)
+    colour_us = interleaved({"colour": lambda: colour_net.trace(colour_image)}, max(500, args.reps // 3), 50)["colour"] * 1e6
 
     steps = -(-DIGITS // BATCH)
     starts = [(i * BATCH) % (DIGITS - BATCH + 1) for i in range(args.batches)]
@@ -286,6 +273,7 @@ def main(argv=None):
             [("abs", TRACE_TARGET_US), ("ratio", TRACE_RATIO_TARGET)],
         ),
         row("trace, strictly alternating (us)", cold["numpy"], cold.get("torch"), ".1f"),
+        row("trace, colour32 3x32x32, 12 layers (us)", colour_us, None, ".1f"),
         row(epoch_label, epoch["numpy"], epoch.get("torch"), ".2f", [("ratio", EPOCH_RATIO_TARGET)]),
     ]
     print()

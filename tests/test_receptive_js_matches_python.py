@@ -57,3 +57,44 @@ def test_every_unit_gets_the_same_receptive_field_from_the_page_and_the_server()
         for spec in detail["layers"]
     )
     assert checked == total
+
+
+SAMPLED_SCRIPT = """
+import { receptiveField } from "./static/js/receptive.js";
+const [model, units] = JSON.parse(process.argv[1]);
+console.log(JSON.stringify(units.map(([layer, c, y, x]) => receptiveField(model, layer, c, y, x))));
+"""
+
+
+def test_colour_model_units_get_the_same_receptive_field_from_the_page_and_the_server():
+    """Every new kind (normalize, batchnorm, relu, padded maxpool, dropout, global pooling) on
+    sampled units: corners, the middle and random ones of every layer."""
+    import numpy as np
+
+    from app.nn.architecture import COLOUR32
+    from app.nn.network import Network
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+
+    class Held:  # what model_detail reads from a Model
+        id, name, metadata = "colour", "colour", {}
+        network = Network.initialise(COLOUR32)
+        architecture = COLOUR32
+
+    detail = model_detail(Held)
+    rng = np.random.default_rng(0)
+    units = []
+    for spec, shape in zip(COLOUR32.layers, COLOUR32.output_shapes()):
+        picks = [tuple(0 for _ in shape), tuple(d - 1 for d in shape), tuple(d // 2 for d in shape)]
+        picks += [tuple(int(rng.integers(d)) for d in shape) for _ in range(5)]
+        units += [[spec.name, *(list(p) + [0, 0])[:3]] for p in picks]
+    result = subprocess.run(
+        [node, "--input-type=module", "-e", SAMPLED_SCRIPT, json.dumps([detail, units])],
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=120,
+    )
+    for (layer, c, y, x), regions in zip(units, json.loads(result.stdout)):
+        expected = receptive_field(COLOUR32, layer, c, y, x)
+        got = [(r["layer"], r["c0"], r["c1"], r["y0"], r["x0"], r["y1"], r["x1"]) for r in regions]
+        assert got == [(r.layer, r.c0, r.c1, r.y0, r.x0, r.y1, r.x1) for r in expected], (layer, c, y, x)

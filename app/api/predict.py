@@ -34,12 +34,13 @@ async def _preprocess(data: bytes, model, settings) -> tuple:
     # A few decodes at a time per process, so a class uploading at once cannot run it out of memory.
     gate = gate_for(settings.max_concurrent_decodes, settings.decode_wait_seconds)
     try:
-        pre = await gate.run(preprocess_bytes, data, settings.max_image_pixels, model.preparation)
+        shape = model.architecture.input_shape
+        pre = await gate.run(preprocess_bytes, data, settings.max_image_pixels, model.preparation, shape)
     except ImageError as err:
         raise ApiError(err.status, str(err)) from None
     except Busy:
         raise ApiError(503, BUSY) from None
-    return pre.pixels[None], pre
+    return pre.pixels.reshape(shape), pre
 
 
 def _trace(model, x, pre, steps, timing, started):
@@ -56,7 +57,7 @@ def _trace(model, x, pre, steps, timing, started):
 
 @router.post("/predict", openapi_extra=openapi_body(PredictRequest))
 async def create_trace(request: Request, registry: RegistryDep):
-    """Trace a 28x28 drawing (`pixels`) or an image (`image`, base64 or a data URL)."""
+    """Trace a picture given as `pixels` (the model's input shape, 0..1) or an image (`image`, base64 or a data URL)."""
     started = time.perf_counter()
     wanted = await off_loop_if_large(await request.body(), read_trace_request, registry)
     timing = {"parse": _us(started), "preprocess": 0}

@@ -16,7 +16,7 @@ import orjson
 from pydantic import BaseModel, Field
 
 from ..models import Model
-from ..nn.architecture import CONV, DENSE, FLATTEN, MAXPOOL
+from ..nn.layers import layer_class
 from ..nn.network import LayerTrace
 from ..nn.receptive import receptive_geometry
 from ..preprocess import Preprocessed, png_data_url
@@ -34,14 +34,16 @@ class ApiError(Exception):
 # -- request bodies (documentation only) ---------------------------------------------------
 class PredictRequest(BaseModel):
     model: str | None = Field(None, description="model id, default the MNIST model")
-    pixels: list[list[float]] | None = Field(None, description="28x28 floats in 0..1, white ink on black")
+    pixels: list | None = Field(
+        None, description="the raw picture in 0..1 shaped as the model's input: H x W rows, or C x H x W (RGB) for colour"
+    )
     image: str | None = Field(None, description="a base64 image or data URL, e.g. canvas.toDataURL()")
     steps: bool = Field(True, description="include the preprocessing images (false while drawing)")
 
 
 class ExplainRequest(BaseModel):
     model: str | None = None
-    pixels: list[list[float]] = Field(description="the 28x28 input as returned in a trace")
+    pixels: list = Field(description="the raw input in 0..1 as for predict (H x W, or C x H x W)")
     layer: str
     channel: int | None = None
     y: int | None = None
@@ -91,9 +93,14 @@ def _rows(value, shape: tuple[int, int, int], expected: str) -> list:
 
 
 def parse_pixels(value, shape: tuple[int, int, int]) -> np.ndarray:
-    """A (H, W) list of numbers in 0..1 -> float32 (C, H, W) input, quantised to 8 bits as MNIST is."""
+    """The raw picture, a (H, W) list (one channel) or (C, H, W) list of numbers in 0..1 -> float32
+    (C, H, W) input, quantised to 8 bits as the models' pictures are."""
     c, h, w = shape
-    expected = f"pixels must be a {h}x{w} array: a list of {h} rows of {w} numbers from 0 (black) to 1 (white ink)"
+    if c == 1:
+        expected = f"pixels must be a {h}x{w} array: a list of {h} rows of {w} numbers from 0 (black) to 1 (white ink)"
+    else:
+        expected = (f"pixels must be a {c}x{h}x{w} array: {c} channels (red, green, blue) of {h} rows of {w} "
+                    "numbers from 0 to 1")
     rows = _rows(value, shape, expected)
     # Types are checked before NumPy sees them: it would read true as 1 and false as 0.
     kinds = set(map(type, chain.from_iterable(rows)))
@@ -150,34 +157,37 @@ def model_summary(model: Model) -> dict:
         "class_names": list(arch.class_names),
         "input_shape": list(arch.input_shape),
         "test_accuracy": model.metadata.get("test_accuracy"),
+        "normalization": next(
+            ({"mean": list(s.mean), "std": list(s.std)} for s in arch.layers if s.mean is not None), None
+        ),
     }
 
 
 def model_detail(model: Model) -> dict:
     arch = model.architecture
-    params = arch.param_shapes()
     layers = []
-    for spec, in_shape, out_shape, rf in zip(
-        arch.layers, arch.input_shapes(), arch.output_shapes(), receptive_geometry(arch)
-    ):
-        shapes = {k.split(".")[1]: list(v) for k, v in params.items() if k.startswith(spec.name + ".")}
+    for item, spec, rf in zip(model.network.layers, arch.layers, receptive_geometry(arch)):
+        shapes = {p.name: list(p.shape) for p in item.params()}
         layers.append(
             {
-                "name": spec.name, "kind": spec.kind, "channels": spec.channels, "kernel": spec.kernel,
-                "stride": spec.stride, "padding": spec.padding, "activation": spec.activation,
-                "input_shape": list(in_shape), "output_shape": list(out_shape), "params": shapes,
-                "n_params": int(sum(np.prod(s) for s in shapes.values())), "receptive_field": rf,
+                **spec.to_dict(),
+                "input_shape": list(item.in_shape), "output_shape": list(item.out_shape), "params": shapes,
+                "n_params": int(sum(np.prod(p.shape) for p in item.params() if p.trainable)),
+                "receptive_field": rf,
+                "description": item.description, "weighted": item.weighted, "reads": item.reads().to_dict(),
+                "sends": list(item.sends),
             }
         )
     return {**model_summary(model), "metadata": model.metadata, "layers": layers}
 
 
 def weights_response(model: Model) -> dict:
+    """Every parameter of every layer that has some, under its short name (w, b, gamma, ...)."""
     p = model.network.params
     layers = [
-        {"name": spec.name, "w": encode(p[f"{spec.name}.w"]), "b": encode(p[f"{spec.name}.b"])}
-        for spec in model.architecture.layers
-        if spec.has_params
+        {"name": item.name, **{decl.name: encode(p[item.key(decl.name)]) for decl in item.params()}}
+        for item in model.network.layers
+        if item.params()
     ]
     return {"model": model.id, "layers": layers}
 
@@ -185,16 +195,20 @@ def weights_response(model: Model) -> dict:
 def trace_response(model: Model, x: np.ndarray, traces: list[LayerTrace], pre: Preprocessed | None, steps: bool) -> dict:
     """The whole trace; maps travel as float16 to keep a response under 48 KB."""
     arrays, owners = [], []  # owners[i] = (layer index, key) of arrays[i]
+    sends = [layer_class(t.kind).sends for t in traces]  # what each kind's layer carries
     for i, t in enumerate(traces):
-        if t.kind == FLATTEN and i > 0:
+        if "same_as" in sends[i] and i > 0:
             continue  # the layer below, read in C order: sent once, as that layer
         arrays.append(t.output)
         owners.append((i, "output"))
-        if t.kind in (CONV, DENSE):
+        if "weighted_input" in sends[i]:
             arrays.append(t.weighted_input)
             owners.append((i, "weighted_input"))
     tensors, mins, maxs = encode_many(arrays, "float16")
     layers = [{"name": t.name, "kind": t.kind, "shape": list(t.output.shape)} for t in traces]
+    for layer, spec in zip(layers, model.architecture.layers):
+        if spec.source is not None:
+            layer["source"] = spec.source  # the node of an imported model this layer came from
     for (i, key), tensor, lo, hi in zip(owners, tensors, mins.tolist(), maxs.tolist()):
         layers[i][key] = tensor
         if key == "output":
@@ -202,11 +216,11 @@ def trace_response(model: Model, x: np.ndarray, traces: list[LayerTrace], pre: P
         else:
             layers[i]["weighted_min"], layers[i]["weighted_max"] = lo, hi
     for i, t in enumerate(traces):
-        if t.kind == FLATTEN and i > 0:
+        if "same_as" in sends[i] and i > 0:
             below = layers[i - 1]
             layers[i].update(same_as=below["name"], min=below["min"], max=below["max"])
-    for layer, t in zip(layers, traces):
-        if t.kind == MAXPOOL:
+    for layer, t, sent in zip(layers, traces, sends):
+        if "argmax" in sent:
             layer["argmax"] = encode(t.argmax, "uint8")
     probabilities = traces[-1].output
     label = int(probabilities.argmax())

@@ -16,47 +16,52 @@ from __future__ import annotations
 import numpy as np
 
 
-def patches(x: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
+def patches(x: np.ndarray, kh: int, kw: int, stride: int, dilation: int = 1) -> np.ndarray:
     """Every KHxKW window of x as a strided view (no copy), kernel offsets before positions.
 
     Inputs: x of shape (N, C, H, W), C-contiguous.
-    Returns: view of shape (N, C, KH, KW, H', W') with H' = 1 + (H - KH) // stride, where
-    view[n, c, ky, kx, i, j] = x[n, c, i*stride + ky, j*stride + kx]. The view shares x's
-    memory (writing to it writes x).
+    Returns: view of shape (N, C, KH, KW, H', W') with H' = 1 + (H - D*(KH - 1) - 1) // stride
+    for dilation D, where view[n, c, ky, kx, i, j] = x[n, c, i*stride + ky*D, j*stride + kx*D].
+    The view shares x's memory (writing to it writes x).
     """
     n, c, h, w = x.shape
-    ho = 1 + (h - kh) // stride
-    wo = 1 + (w - kw) // stride
+    ho = 1 + (h - dilation * (kh - 1) - 1) // stride
+    wo = 1 + (w - dilation * (kw - 1) - 1) // stride
     sn, sc, sh, sw = x.strides
     # np.ndarray over x's buffer is as_strided without its ~3 us per call (a one-image trace
     # makes four calls); it still checks that the view stays inside the buffer.
-    return np.ndarray((n, c, kh, kw, ho, wo), x.dtype, buffer=x, strides=(sn, sc, sh, sw, sh * stride, sw * stride))
+    return np.ndarray(
+        (n, c, kh, kw, ho, wo), x.dtype, buffer=x, strides=(sn, sc, sh * dilation, sw * dilation, sh * stride, sw * stride)
+    )
 
 
-def zero_pad(x: np.ndarray, pad: int) -> np.ndarray:
-    """Zero padding of the last two axes: (N, C, H, W) -> (N, C, H + 2*pad, W + 2*pad), C-contiguous."""
+def zero_pad(x: np.ndarray, pad: int, value: float = 0.0) -> np.ndarray:
+    """Padding of the last two axes with `value` (zero unless said):
+    (N, C, H, W) -> (N, C, H + 2*pad, W + 2*pad), C-contiguous."""
     if pad == 0:
         return np.ascontiguousarray(x)
     n, c, h, w = x.shape
-    xp = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=x.dtype)  # np.pad is ten times slower here
+    size = (n, c, h + 2 * pad, w + 2 * pad)
+    xp = np.zeros(size, x.dtype) if value == 0 else np.full(size, value, x.dtype)  # np.pad is ten times slower here
     xp[:, :, pad : pad + h, pad : pad + w] = x
     return xp
 
 
-def conv2d_forward(x, w, b, stride=1, pad=0):
-    """Inputs: x (N, C, H, W), w (F, C, KH, KW), b (F,), stride and zero padding on every side.
+def conv2d_forward(x, w, b, stride=1, pad=0, dilation=1):
+    """Inputs: x (N, C, H, W), w (F, C, KH, KW), b (F,), stride, zero padding on every side and
+    dilation D (kernel taps D pixels apart).
 
-    Returns: out of shape (N, F, H', W') with H' = 1 + (H + 2*pad - KH) // stride, C-contiguous,
-    and a cache for the backward pass.
+    Returns: out of shape (N, F, H', W') with H' = 1 + (H + 2*pad - D*(KH - 1) - 1) // stride,
+    C-contiguous, and a cache for the backward pass.
     """
     n = x.shape[0]
     f, c, kh, kw = w.shape
-    win = patches(zero_pad(x, pad), kh, kw, stride)  # (N, C, KH, KW, H', W')
+    win = patches(zero_pad(x, pad), kh, kw, stride, dilation)  # (N, C, KH, KW, H', W')
     ho, wo = win.shape[4], win.shape[5]
     cols = win.reshape(n, c * kh * kw, ho * wo)  # (N, C*KH*KW, H'*W'), a copy
     out = w.reshape(f, -1) @ cols  # (N, F, H'*W')
     out += b[:, None]
-    return out.reshape(n, f, ho, wo), (x.shape, cols, w, stride, pad)  # (N, F, H', W')
+    return out.reshape(n, f, ho, wo), (x.shape, cols, w, stride, pad, dilation)  # (N, F, H', W')
 
 
 def conv2d_backward(dout, cache, need_dx=True):
@@ -65,7 +70,7 @@ def conv2d_backward(dout, cache, need_dx=True):
     Returns: dx (N, C, H, W) or None when need_dx is False (the first layer), dw (F, C, KH, KW), db (F,).
     dx is a transposed view of a batch-last array; it is not C-contiguous.
     """
-    x_shape, cols, w, stride, pad = cache
+    x_shape, cols, w, stride, pad, dil = cache
     n, c, h, wd = x_shape
     f, _, kh, kw = w.shape
     ho, wo = dout.shape[2], dout.shape[3]
@@ -80,6 +85,7 @@ def conv2d_backward(dout, cache, need_dx=True):
     # col2im: each kernel offset adds its contribution to a strided slice of the padded input.
     for ky in range(kh):
         for kx in range(kw):
-            dxp[:, ky : ky + stride * ho : stride, kx : kx + stride * wo : stride] += dcols[:, ky, kx]
+            y0, x0 = ky * dil, kx * dil
+            dxp[:, y0 : y0 + stride * ho : stride, x0 : x0 + stride * wo : stride] += dcols[:, ky, kx]
     dx = dxp[:, pad : pad + h, pad : pad + wd].transpose(3, 0, 1, 2)  # (N, C, H, W)
     return dx, dw.reshape(w.shape), db

@@ -12,12 +12,19 @@ from .augment import Augmentation
 class Preparation:
     """How the data set's own images were made, for app/preprocess.py to repeat on uploads.
 
+    kind: "ink" (a drawing: find the ink, fit it and centre it, as below) or "photo" (a
+    photograph: shorter side resized to the input size, centre crop, colour kept; app/centre_crop.py);
     box: the object's bounding box is scaled so its longer side is `box` pixels;
     centre: "mass" puts its centre of mass at the middle (MNIST), "box" its bounding box (Fashion-MNIST).
     """
 
     box: int = 20
     centre: str = "mass"
+    kind: str = "ink"
+
+    def __post_init__(self):
+        if self.kind not in ("ink", "photo") or self.centre not in ("mass", "box"):
+            raise ValueError(f"preparation kind must be 'ink' or 'photo' and centre 'mass' or 'box', not {self}")
 
     def to_dict(self) -> dict:
         return asdict(self)

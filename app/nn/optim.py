@@ -25,8 +25,12 @@ class SGD:
 class Adam:
     """Adam (Kingma and Ba, 2015) with bias-corrected first and second moments."""
 
-    def __init__(self, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
-        self.params, self.lr = params, lr
+    def __init__(self, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, decay=()):
+        """``decay``: the keys of the parameters weight decay applies to, as their layers
+        declare them (``Network.decayed_keys()``); weights, never biases or batch-norm scales."""
+        if weight_decay and not decay:
+            raise ValueError("weight decay needs the parameters it applies to (decay=network.decayed_keys())")
+        self.params, self.lr, self.decay = params, lr, frozenset(decay)
         self.beta1, self.beta2, self.eps, self.weight_decay = beta1, beta2, eps, weight_decay
         self.m = {k: np.zeros_like(v) for k, v in params.items()}
         self.v = {k: np.zeros_like(v) for k, v in params.items()}
@@ -42,7 +46,7 @@ class Adam:
             m += (1 - self.beta1) * g
             v *= self.beta2
             v += (1 - self.beta2) * g * g
-            if self.weight_decay and key.endswith(".w"):
+            if self.weight_decay and key in self.decay:
                 p *= 1 - self.lr * self.weight_decay  # decoupled weight decay (AdamW)
             p -= step * m / (np.sqrt(v) + self.eps)
 

@@ -51,7 +51,7 @@ def train_network(network: Network, images: np.ndarray, labels: np.ndarray, sett
     if settings.optimizer == "sgd":
         opt = SGD(network.params, lr=settings.lr)
     else:
-        opt = Adam(network.params, lr=settings.lr, weight_decay=settings.weight_decay)
+        opt = Adam(network.params, lr=settings.lr, weight_decay=settings.weight_decay, decay=network.decayed_keys())
     history, step = [], 0
     aug = DATASETS[settings.dataset].augmentation
     for epoch in range(1, settings.epochs + 1):
@@ -62,7 +62,7 @@ def train_network(network: Network, images: np.ndarray, labels: np.ndarray, sett
             x = distort(x_all[batch], rng, aug) if settings.augment else x_all[batch]
             y = labels[batch]
             opt.lr = cosine_lr(settings.lr, step, total_steps, warmup=int(settings.warmup_epochs * steps_per_epoch))
-            loss, grads, probs = network.loss_and_grads(x[:, None], y)
+            loss, grads, probs = network.loss_and_grads(x[:, None], y, mode="train")
             opt.step(grads)
             step += 1
             loss_sum += loss * len(batch)

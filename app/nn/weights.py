@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .architecture import Architecture
+from .layers import UnknownKindError
 from .network import Network
 
 
@@ -48,6 +49,8 @@ def load(path: str | Path) -> tuple[Network, dict]:
         if not isinstance(metadata, dict):
             raise ValueError("its metadata is not a JSON object")
         network = Network(architecture, params)
+    except UnknownKindError as err:  # a real weights file, of a kind this version cannot run
+        raise WeightsError(f"{path}: its architecture has a layer this program cannot run ({err})") from err
     except (OSError, KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile, EOFError) as err:
         raise WeightsError(f"{path}: not a cnnvis weights file ({_one_line(err)})") from err
     check(network, path)

@@ -81,7 +81,8 @@ export class AnswerView {
     while (items.length > pre.steps.length) items[items.length - 1].remove();
     const parts = [];
     if (pre.original_size) parts.push(`Original ${pre.original_size[0]}×${pre.original_size[1]} pixels`);
-    parts.push(pre.inverted ? "dark ink on a light background, so colours were flipped" : "light ink on a dark background");
+    if (pre.kind === "photo") parts.push("kept in colour as a photo, its middle cut out at the network's size");
+    else parts.push(pre.inverted ? "dark ink on a light background, so colours were flipped" : "light ink on a dark background");
     if (pre.scale) parts.push(`scaled by ${Number(pre.scale).toPrecision(3)}`);
     if (pre.shift) parts.push(shiftText(pre.shift));
     this.note.textContent = `${parts.join("; ")}.`;

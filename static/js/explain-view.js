@@ -5,6 +5,7 @@ import { equation, num, numberGrid, table } from "./grids.js";
 import { scaleFor } from "./colormap.js";
 import { extent } from "./tensor.js";
 import { fmt } from "./format.js";
+import { elementwiseRenderer } from "./explain-elementwise.js";
 
 function sumOf(data, offset, n) {
   let s = 0;
@@ -99,6 +100,7 @@ export function renderPool(e) {
   const [K] = e.window.shape;
   const [oy, ox] = e.origin;
   const marks = new Map();
+  for (let i = 0; i < K * K; i++) if (e.in_padding?.data[i]) marks.set(i, "padding");
   if (e.winner) marks.set((e.winner[0] - oy) * K + (e.winner[1] - ox), "winner");
   const grid = numberGrid(e.window.data, 0, K, { title: `${e.input_layer}: the ${K}×${K} window`, rowStart: oy, colStart: ox, marks });
   if (e.kind === "maxpool") {
@@ -165,5 +167,7 @@ export function renderExplanation(e, model) {
   if (e.kind === "flatten") return renderFlatten(e, model);
   if (e.kind === "dense") return renderDense(e);
   if (e.kind === "softmax") return renderSoftmax(e, model);
-  return [el("p", null, "Nothing to explain for this layer.")];
+  const render = elementwiseRenderer(e.kind);
+  if (render) return render(e);
+  throw new Error(`The page cannot explain a unit of kind "${e.kind}".`);
 }

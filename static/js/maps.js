@@ -9,7 +9,8 @@ export function cellSize(w) {
 }
 
 export class MapGrid {
-  constructor(body, { layer, shape, labelMaps = true }) {
+  /** mapNames: a label per channel (the input's "R", "G", "B"), else channels are numbered. */
+  constructor(body, { layer, shape, labelMaps = true, mapNames = null }) {
     const [c, h, w] = shape;
     this.layer = layer;
     this.shape = shape;
@@ -31,7 +32,7 @@ export class MapGrid {
       if (labelMaps && c > 1) {
         const label = document.createElement("span");
         label.className = "map-label";
-        label.textContent = String(ch);
+        label.textContent = mapNames?.[ch] ?? String(ch);
         map.append(label);
       }
       body.append(map);

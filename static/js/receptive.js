@@ -1,12 +1,14 @@
 // Receptive fields from the architecture the API serves (GET /api/models/{id}); no DOM.
 //
-// A conv or pool unit at output rows y0..y1 reads input rows y0*S - P .. y1*S - P + K - 1,
-// clipped to the input at every step (padding holds no pixels). A conv unit reads every
-// channel below it, a pool unit only its own; flatten index i is unit
-// (i // (H*W), (i // W) % H, i % W) of the map below; dense and softmax read everything.
+// Each layer says how its units read the layer below (`reads`, declared by its kind on the
+// server); no kind is named here. A window (kernel K, stride S, padding P, dilation D) maps
+// output rows y0..y1 to input rows y0*S - P .. y1*S - P + D*(K - 1), clipped to the input at
+// every step (padding holds no pixels), over every channel below or only its own; "same"
+// reads the unit under it; "channel" its own whole map; "flatten" index i is unit
+// (i // (H*W), (i // W) % H, i % W) of the map below; "all" reads everything. A layer
+// without a `reads`, or with a type not listed here, is an error, never a guess.
 
 export const INPUT = "input";
-const WINDOWED = new Set(["conv", "maxpool", "avgpool"]);
 
 /** Layer names, input first, and the shape of each: [{name, kind, shape}]. */
 export function layerTable(model) {
@@ -15,8 +17,41 @@ export function layerTable(model) {
   return rows;
 }
 
-function windowBack(lo, hi, kernel, stride, pad, size) {
-  return [Math.max(0, lo * stride - pad), Math.min(size - 1, hi * stride - pad + kernel - 1)];
+function windowBack(lo, hi, reads, size) {
+  const reach = (reads.dilation ?? 1) * (reads.kernel - 1);
+  return [Math.max(0, lo * reads.stride - reads.padding), Math.min(size - 1, hi * reads.stride - reads.padding + reach)];
+}
+
+/** A unit's box [c0, c1, y0, y1, x0, x1] in a layer -> its box in the layer below (shape `below`). */
+export function regionBelow(spec, box, below) {
+  const reads = spec.reads;
+  if (!reads) throw new Error(`layer ${spec.name} (kind ${spec.kind}) does not say how it reads the layer below`);
+  let [c0, c1, y0, y1, x0, x1] = box;
+  const whole = below.length === 3 ? [0, below[1] - 1, 0, below[2] - 1] : [0, 0, 0, 0];
+  switch (reads.type) {
+    case "window":
+      [y0, y1] = windowBack(y0, y1, reads, below[1]);
+      [x0, x1] = windowBack(x0, x1, reads, below[2]);
+      if (reads.channels === "all") [c0, c1] = [0, below[0] - 1];
+      return [c0, c1, y0, y1, x0, x1];
+    case "same":
+      return [c0, c1, y0, y1, x0, x1];
+    case "channel":
+      return [c0, c1, ...whole];
+    case "flatten": {
+      if (below.length === 1) return [c0, c1, y0, y1, x0, x1];
+      const [, h, w] = below;
+      if (c0 === c1) {
+        const [c, y, x] = [Math.floor(c0 / (h * w)), Math.floor(c0 / w) % h, c0 % w];
+        return [c, c, y, y, x, x];
+      }
+      return [Math.floor(c0 / (h * w)), Math.floor(c1 / (h * w)), ...whole];
+    }
+    case "all":
+      return [0, below[0] - 1, ...whole];
+    default:
+      throw new Error(`layer ${spec.name} (kind ${spec.kind}) reads the layer below in an unknown way: ${reads.type}`);
+  }
 }
 
 /**
@@ -33,31 +68,11 @@ export function receptiveField(model, layer, channel, y = 0, x = 0) {
   if (!(channel >= 0 && channel < shape[0]) || !inside) {
     throw new RangeError(`unit (${channel}, ${y}, ${x}) is outside ${layer} of shape [${shape}]`);
   }
-  let [c0, c1, y0, y1, x0, x1] = [channel, channel, y, y, x, x];
+  let box = shape.length === 3 ? [channel, channel, y, y, x, x] : [channel, channel, 0, 0, 0, 0];
   const regions = [];
   for (let j = i; j > 0; j--) {
-    const spec = table[j].spec;
-    const below = table[j - 1].shape;
-    if (WINDOWED.has(spec.kind)) {
-      const pad = spec.kind === "conv" ? spec.padding : 0;
-      [y0, y1] = windowBack(y0, y1, spec.kernel, spec.stride, pad, below[1]);
-      [x0, x1] = windowBack(x0, x1, spec.kernel, spec.stride, pad, below[2]);
-      if (spec.kind === "conv") [c0, c1] = [0, below[0] - 1];
-    } else if (spec.kind === "flatten") {
-      const [, h, w] = below;
-      if (c0 === c1) {
-        const idx = c0;
-        [c0, y0, x0] = [Math.floor(idx / (h * w)), Math.floor(idx / w) % h, idx % w];
-        [c1, y1, x1] = [c0, y0, x0];
-      } else {
-        [c0, c1] = [Math.floor(c0 / (h * w)), Math.floor(c1 / (h * w))];
-        [y0, y1, x0, x1] = [0, h - 1, 0, w - 1];
-      }
-    } else {
-      [c0, c1] = [0, below[0] - 1];
-      if (below.length === 3) [y0, y1, x0, x1] = [0, below[1] - 1, 0, below[2] - 1];
-      else [y0, y1, x0, x1] = [0, 0, 0, 0];
-    }
+    box = regionBelow(table[j].spec, box, table[j - 1].shape);
+    const [c0, c1, y0, y1, x0, x1] = box;
     regions.push({ layer: table[j - 1].name, c0, c1, y0, x0, y1, x1 });
   }
   return regions;

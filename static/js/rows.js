@@ -79,7 +79,7 @@ export class LayerRow {
     this.toggle.setAttribute("aria-label", `Hide ${name}`);
     this.toggle.addEventListener("click", () => callbacks.onToggle(name));
     tools.append(this.toggle);
-    this.el.append(head, el("p", "caption", captionFor(info, isLastDense)));
+    this.el.append(head, el("p", "caption", captionFor(info, isLastDense, shape)));
 
     this.body = el("div", "layer-body");
     this.body.id = `body-${name}`;
@@ -95,7 +95,10 @@ export class LayerRow {
     this.el.append(this.body);
     const opts = { layer: name, shape };
     if (kind === "softmax") this.view = new OutputBars(this.body, { ...opts, labels: classNames });
-    else if (shape.length === 3) this.view = new MapGrid(this.body, opts);
+    else if (shape.length === 3) {
+      const colour = kind === "input" && shape[0] === 3;  // a colour picture: its red, green and blue maps
+      this.view = new MapGrid(this.body, { ...opts, mapNames: colour ? ["R", "G", "B"] : null });
+    }
     else this.view = new Strip(this.body, { ...opts, labels: isLastDense ? classNames : null });
     this.data = null;
     parent.append(this.el);

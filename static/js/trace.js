@@ -51,12 +51,16 @@ export function decodeTrace(json) {
   };
 }
 
-/** The network's input as the 28x28 nested list /api/explain wants. */
+/** The network's input as the nested list /api/explain wants: H x W rows, or C x H x W for colour. */
 export function pixelsOf(trace) {
-  const [, h, w] = trace.input.shape;
-  const rows = [];
-  for (let y = 0; y < h; y++) rows.push(Array.from(trace.input.output.subarray(y * w, (y + 1) * w)));
-  return rows;
+  const [c, h, w] = trace.input.shape;
+  const channels = [];
+  for (let ch = 0; ch < c; ch++) {
+    const rows = [];
+    for (let y = 0; y < h; y++) rows.push(Array.from(trace.input.output.subarray((ch * h + y) * w, (ch * h + y + 1) * w)));
+    channels.push(rows);
+  }
+  return c === 1 ? channels[0] : channels;
 }
 
 /**
@@ -70,10 +74,13 @@ export function inputPixel(trace, { channel = 0, y, x }) {
   return { channel, y, x, byte, value: byte / 255 };
 }
 
-/** GET /api/models/{id}/weights -> {layerName: {w, b}} with decoded tensors. */
+/** GET /api/models/{id}/weights -> {layerName: {w, b, ...}}: every parameter of a layer decoded. */
 export function decodeWeights(json) {
   const out = {};
-  for (const layer of json.layers) out[layer.name] = { w: decodeTensor(layer.w), b: decodeTensor(layer.b) };
+  for (const layer of json.layers) {
+    out[layer.name] = {};
+    for (const [key, value] of Object.entries(layer)) if (isTensor(value)) out[layer.name][key] = decodeTensor(value);
+  }
   return out;
 }
 

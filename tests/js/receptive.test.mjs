@@ -4,18 +4,20 @@ import assert from "node:assert/strict";
 import { flatIndex, layerTable, receptiveField, strongestInputs } from "../../static/js/receptive.js";
 
 // LeNet-5 as GET /api/models/mnist describes it (only the fields the maths reads).
+const conv = (kernel, padding) => ({ type: "window", kernel, stride: 1, padding, dilation: 1, channels: "all" });
+const pool = { type: "window", kernel: 2, stride: 2, padding: 0, dilation: 1, channels: "own" };
 const LENET = {
   input_shape: [1, 28, 28],
   layers: [
-    { name: "conv1", kind: "conv", kernel: 5, stride: 1, padding: 2, output_shape: [6, 28, 28] },
-    { name: "pool1", kind: "maxpool", kernel: 2, stride: 2, padding: 0, output_shape: [6, 14, 14] },
-    { name: "conv2", kind: "conv", kernel: 5, stride: 1, padding: 0, output_shape: [16, 10, 10] },
-    { name: "pool2", kind: "maxpool", kernel: 2, stride: 2, padding: 0, output_shape: [16, 5, 5] },
-    { name: "flatten", kind: "flatten", kernel: 0, stride: 1, padding: 0, output_shape: [400] },
-    { name: "fc1", kind: "dense", kernel: 0, stride: 1, padding: 0, output_shape: [120] },
-    { name: "fc2", kind: "dense", kernel: 0, stride: 1, padding: 0, output_shape: [84] },
-    { name: "fc3", kind: "dense", kernel: 0, stride: 1, padding: 0, output_shape: [10] },
-    { name: "softmax", kind: "softmax", kernel: 0, stride: 1, padding: 0, output_shape: [10] },
+    { name: "conv1", kind: "conv", reads: conv(5, 2), output_shape: [6, 28, 28] },
+    { name: "pool1", kind: "maxpool", reads: pool, output_shape: [6, 14, 14] },
+    { name: "conv2", kind: "conv", reads: conv(5, 0), output_shape: [16, 10, 10] },
+    { name: "pool2", kind: "maxpool", reads: pool, output_shape: [16, 5, 5] },
+    { name: "flatten", kind: "flatten", reads: { type: "flatten" }, output_shape: [400] },
+    { name: "fc1", kind: "dense", reads: { type: "all" }, output_shape: [120] },
+    { name: "fc2", kind: "dense", reads: { type: "all" }, output_shape: [84] },
+    { name: "fc3", kind: "dense", reads: { type: "all" }, output_shape: [10] },
+    { name: "softmax", kind: "softmax", reads: { type: "all" }, output_shape: [10] },
   ],
 };
 
@@ -87,4 +89,25 @@ test("strongest inputs rank by |weight x input|", () => {
   const top = strongestInputs(w, 2, x, 0, 2);
   assert.deepEqual(top.map((t) => t.index), [2, 1]); // products 5, -4, 2
   assert.equal(top[1].product, -4);
+});
+
+test("a layer that does not say how it reads, or reads in an unknown way, is an error", () => {
+  const unsaid = { ...LENET, layers: LENET.layers.map((l) => (l.name === "pool1" ? { ...l, reads: undefined } : l)) };
+  assert.throws(() => receptiveField(unsaid, "conv2", 0, 0, 0), /pool1 \(kind maxpool\)/);
+  const odd = { ...LENET, layers: LENET.layers.map((l) => (l.name === "pool1" ? { ...l, kind: "spiral", reads: { type: "spiral" } } : l)) };
+  assert.throws(() => receptiveField(odd, "pool2", 0, 0, 0), /unknown way: spiral/);
+});
+
+test("elementwise layers pass the box through; global pooling reads its own whole map", () => {
+  const model = {
+    input_shape: [3, 8, 8],
+    layers: [
+      { name: "c", kind: "conv", reads: { type: "window", kernel: 3, stride: 2, padding: 2, dilation: 2, channels: "all" }, output_shape: [4, 4, 4] },
+      { name: "bn", kind: "batchnorm", reads: { type: "same" }, output_shape: [4, 4, 4] },
+      { name: "gap", kind: "globalavgpool", reads: { type: "channel" }, output_shape: [4] },
+    ],
+  };
+  // c row 1 reads input rows 1*2 - 2 + 0, 2, 4 -> 0..4 (dilation 2 spans 2*(3-1) = 4 rows).
+  assert.deepEqual(receptiveField(model, "bn", 2, 1, 0), [box("c", 2, 2, 1, 0, 1, 0), box("input", 0, 2, 0, 0, 4, 2)]);
+  assert.deepEqual(receptiveField(model, "gap", 3)[0], box("bn", 3, 3, 0, 0, 3, 3));
 });

@@ -104,3 +104,14 @@ test("a flatten layer sent as the map below it reads that map's numbers in C ord
   assert.deepEqual(t.layers.get("flat").range, [0, 3]);
   assert.deepEqual(t.layers.get("flat").shape, [4]);
 });
+
+test("every layer kind the server defines has a title; an unknown kind is an error", () => {
+  for (const kind of ["batchnorm", "dropout", "relu", "leaky_relu", "tanh", "sigmoid", "globalavgpool", "normalize"]) {
+    assert.match(titleFor("x", kind), /· x$/);
+  }
+  assert.throws(() => titleFor("odd", "spiral"), /odd.*"spiral" is unknown/);
+  assert.match(captionFor({ kind: "batchnorm", description: "Shifted and scaled." }), /Shifted/);
+  assert.match(captionFor({ kind: "dropout" }), /unchanged/);
+  assert.match(captionFor(null, false, [3, 32, 32]), /32 by 32 .*red, green and blue/);
+  assert.match(captionFor(null, false, [1, 28, 28]), /28 by 28/);
+});

@@ -103,3 +103,45 @@ def test_network_without_final_softmax_treats_last_layer_as_logits(monkeypatch):
         return -np.mean(out[np.arange(5), labels] - np.log(np.exp(out).sum(axis=1)))
 
     assert_gradients_close(grads["fc.w"], numerical_gradient(loss_fn, net.params["fc.w"]), rtol=1e-6)
+
+
+MODERN = Architecture(
+    name="modern",
+    input_shape=(2, 6, 6),
+    layers=(
+        LayerSpec("normalize", "normalize", mean=(0.5, 0.4), std=(0.3, 0.2)),
+        LayerSpec("conv", "conv", channels=3, kernel=3, padding=1),  # (3, 6, 6)
+        LayerSpec("bn", "batchnorm"),
+        LayerSpec("act", "leaky_relu", slope=0.1),
+        LayerSpec("pool", "maxpool", kernel=3, stride=2, padding=1),  # (3, 3, 3)
+        LayerSpec("drop", "dropout", rate=0.3),
+        LayerSpec("gap", "globalavgpool"),  # (3,)
+        LayerSpec("fc", DENSE, channels=4, activation="tanh"),
+        LayerSpec("bn_fc", "batchnorm"),
+        LayerSpec("out", DENSE, channels=3),
+        LayerSpec("softmax", "softmax"),
+    ),
+    class_names=("a", "b", "c"),
+)
+
+
+@pytest.mark.parametrize("mode", ["train", "infer"])
+def test_network_of_the_new_kinds_matches_numerical_gradient_in_float64(monkeypatch, mode):
+    """Batch norm with batch statistics and dropout dropping (the same mask on every call) in
+    training mode; running averages and the identity at inference."""
+    rng = np.random.default_rng(33)
+    params = random_params(MODERN, rng)
+    for key in ("bn.running_var", "bn_fc.running_var"):
+        params[key] = rng.uniform(0.5, 2.0, params[key].shape)
+    net = float64_network(monkeypatch, MODERN, params)
+    x, labels = rng.uniform(0, 1, (5, 2, 6, 6)), np.array([0, 2, 1, 2, 1])
+
+    def loss():
+        net.reseed(3)
+        return net.loss_and_grads(x, labels, mode=mode)[0]
+
+    net.reseed(3)
+    _, grads, _ = net.loss_and_grads(x, labels, mode=mode)
+    assert set(grads) == net.trainable_keys()
+    for key in sorted(grads):
+        assert_gradients_close(grads[key], numerical_gradient(loss, net.params[key]), rtol=1e-5, atol=1e-8)

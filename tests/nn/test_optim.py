@@ -61,7 +61,7 @@ def test_adam_with_a_constant_gradient_keeps_stepping_by_lr():
 
 def test_adam_weight_decay_shrinks_weights_but_not_biases():
     params = {"fc.w": np.array([2.0]), "fc.b": np.array([2.0])}
-    opt = Adam(params, lr=0.1, weight_decay=0.5)
+    opt = Adam(params, lr=0.1, weight_decay=0.5, decay={"fc.w"})
     opt.step({"fc.w": np.array([0.0]), "fc.b": np.array([0.0])})
     np.testing.assert_allclose(params["fc.w"], [2.0 * (1 - 0.1 * 0.5)])
     np.testing.assert_allclose(params["fc.b"], [2.0])

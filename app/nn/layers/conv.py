@@ -1,0 +1,98 @@
+"""conv: 2-D convolution (cross-correlation) with a fused activation, by im2col (app/nn/conv.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import functions as fn
+from ..conv import conv2d_backward, conv2d_forward
+from .base import Layer, Param, Reads, register
+from .fused import check_activation
+
+
+@register
+class Conv(Layer):
+    """Inputs: x (N, C, H, W). Returns: out (N, F, H', W') with
+    H' = 1 + (H + 2*padding - dilation*(KH - 1) - 1) // stride, after the activation."""
+
+    kind = "conv"
+    description = (
+        "Each map slides one small filter over every map below, multiplying and adding the values "
+        "under it, plus a bias: a map lights up where its pattern appears."
+    )
+    weighted = True
+    sends = ("output", "weighted_input")
+
+    @classmethod
+    def check(cls, spec):
+        if spec.channels < 1:
+            raise ValueError(f"layer {spec.name!r}: a conv layer needs a positive number of channels")
+        if spec.kernel < 1 or spec.stride < 1 or spec.dilation < 1 or spec.padding < 0:
+            raise ValueError(f"layer {spec.name!r}: kernel, stride and dilation must be positive, padding not negative")
+        check_activation(spec)
+
+    def output_shape(self, in_shape):
+        self.needs_maps(in_shape)
+        c, h, w = in_shape
+        s = self.spec
+        reach = s.dilation * (s.kernel - 1) + 1  # rows one window spans
+        ho = 1 + (h + 2 * s.padding - reach) // s.stride
+        wo = 1 + (w + 2 * s.padding - reach) // s.stride
+        if h + 2 * s.padding < reach or w + 2 * s.padding < reach:
+            raise ValueError(f"layer {s.name!r}: kernel larger than its {h}x{w} input")
+        return (s.channels, ho, wo)
+
+    def __init__(self, spec, in_shape):
+        super().__init__(spec, in_shape)
+        self.w_key, self.b_key = self.key("w"), self.key("b")  # looked up on every forward pass
+
+    def params(self):
+        s, c = self.spec, self.in_shape[0]
+        return (
+            Param("w", (s.channels, c, s.kernel, s.kernel), "he", decay=True),
+            Param("b", (s.channels,), "zeros"),
+        )
+
+    def reads(self):
+        s = self.spec
+        return Reads("window", s.kernel, s.stride, s.padding, s.dilation, channels="all")
+
+    def forward(self, x, params, mode):
+        s = self.spec
+        z, cache = conv2d_forward(x, params[self.w_key], params[self.b_key], s.stride, s.padding, s.dilation)
+        out = z if s.activation is None else fn.activation_forward(z, s.activation, s.slope)
+        return out, (z, out, cache)
+
+    def backward(self, dout, cache, need_dx=True):
+        z, out, conv_cache = cache
+        if self.spec.activation is not None:
+            dout = fn.activation_backward(dout, z, out, self.spec.activation, self.spec.slope)
+        dx, dw, db = conv2d_backward(dout, conv_cache, need_dx)
+        return dx, {self.w_key: dw, self.b_key: db}
+
+    def traced(self, cache):
+        return cache[0], None
+
+    def explain(self, unit, below, out, params, trace):
+        f, oy, ox = unit
+        s = self.spec
+        k, st, p, d = s.kernel, s.stride, s.padding, s.dilation
+        y0, x0 = oy * st - p, ox * st - p  # top-left of the window, in the unpadded input
+        c, h, w = below.shape
+        patch = np.zeros((c, k, k), np.float32)
+        in_padding = np.ones((k, k), np.uint8)
+        for ky in range(k):  # k <= a few: tap by tap, so dilation needs no special case
+            for kx in range(k):
+                yy, xx = y0 + ky * d, x0 + kx * d
+                if 0 <= yy < h and 0 <= xx < w:
+                    patch[:, ky, kx] = below[:, yy, xx]
+                    in_padding[ky, kx] = 0
+        kernel = params[self.key("w")][f]
+        products = patch * kernel
+        return {
+            "activation": s.activation, "stride": st, "padding": p, "dilation": d, "origin": [y0, x0],
+            "patch": patch, "in_padding": in_padding, "kernel": kernel, "products": products,
+            "sum": float(products.sum(dtype=np.float32)), "bias": float(params[self.key("b")][f]),
+            "weighted_input": float(trace.weighted_input[unit]),
+        }
+

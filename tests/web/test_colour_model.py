@@ -1,0 +1,98 @@
+"""A colour model in the browser: R, G and B input maps, a row for every new kind, an
+uploaded colour photo answered with its photo preparation, hover traced through batch norm."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.nn.architecture import COLOUR32
+from app.nn.receptive import receptive_field
+
+from .conftest import LAPTOP, ROOT, Console, _free_port, _require_browser
+from .helpers import unit_point
+
+pytest.importorskip("playwright")
+from playwright.sync_api import expect
+
+
+@pytest.fixture(scope="module")
+def colour_server():
+    _require_browser()
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "tests.web.colour_app:app", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the colour app did not start:\n" + (proc.stdout.read().decode(errors="replace")[-3000:]))
+        time.sleep(0.1)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def _stripes(tmp_path):
+    picture = np.zeros((64, 96, 3), np.uint8)
+    picture[:, :32, 0] = picture[:, 32:64, 1] = picture[:, 64:, 2] = 255
+    path = tmp_path / "stripes.png"
+    buffer = io.BytesIO()
+    Image.fromarray(picture, "RGB").save(buffer, "PNG")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def test_colour_photo_is_answered_and_hover_traces_through_batch_norm(browser, colour_server, tmp_path):
+    context = browser.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    console = Console(page)
+    try:
+        page.goto(f"{colour_server}/")
+        page.wait_for_selector("body[data-ready=true]", timeout=15000)
+        for spec in COLOUR32.layers:
+            expect(page.locator(f'section.layer[data-layer="{spec.name}"]')).to_have_count(1)
+        expect(page.locator('.map[data-layer="input"]')).to_have_count(3)
+        assert page.locator('.map[data-layer="input"] .map-label').all_text_contents() == ["R", "G", "B"]
+        expect(page.locator('section.layer[data-layer="dropout"] h2')).to_contain_text("identity")
+
+        page.get_by_test_id("upload").set_input_files(str(_stripes(tmp_path)))
+        prediction = page.get_by_test_id("prediction")
+        expect(prediction).not_to_have_attribute("data-label", "", timeout=10000)
+        steps = page.locator("#preprocessing li[data-step]")
+        expect(steps).to_have_count(3)
+        assert [s.get_attribute("data-step") for s in steps.all()] == ["original", "resized", "cropped"]
+
+        channel, y, x = 2, 5, 9
+        page.mouse.move(*unit_point(page, "bn1", channel, y, x))
+        row = page.locator('section.layer[data-layer="bn1"]')
+        expect(row).to_have_attribute("data-active-channel", str(channel))
+        (conv1, normalize, raw) = receptive_field(COLOUR32, "bn1", channel, y, x)
+        boxes = page.locator('section.layer[data-layer="input"] [data-rf-layer]').evaluate_all(
+            "els => els.map(e => [+e.dataset.rfChannel, +e.dataset.rfY0, +e.dataset.rfX0, +e.dataset.rfY1, +e.dataset.rfX1])"
+        )
+        assert sorted(boxes) == [[c, raw.y0, raw.x0, raw.y1, raw.x1] for c in range(3)]
+        assert (raw.y0, raw.x0, raw.y1, raw.x1) == (4, 8, 6, 10)  # conv1's 3x3 window, padding 1
+        assert console.errors == []
+    finally:
+        context.close()
