@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from ..nn.explain import explain_unit
 from ..preprocess import ImageError, decode_data_url, preprocess_bytes
+from .compact import compact_trace_response
 from .deps import RegistryDep
 from .responses import JSONBytes
 from .schemas import (
@@ -40,12 +41,12 @@ async def _preprocess(data: bytes, model, settings) -> tuple:
     return pre.pixels[None], pre
 
 
-def _trace(model, x, pre, steps, timing, started):
+def _trace(model, x, pre, steps, timing, started, compact=False):
     t = time.perf_counter()
     traces = model.network.trace(x)
     timing["forward"] = _us(t)
     t = time.perf_counter()
-    body = trace_response(model, x, traces, pre, steps)
+    body = compact_trace_response(model, x, traces) if compact else trace_response(model, x, traces, pre, steps)
     timing["encode"] = _us(t)
     timing["total"] = _us(started)
     body["timing_us"] = timing
@@ -61,6 +62,7 @@ async def create_trace(request: Request, registry: RegistryDep):
     timing = {"parse": 0, "preprocess": 0}
     if ("pixels" in data) == ("image" in data):
         raise ApiError(422, "Send either pixels (a 28x28 array) or image (a data URL), not both or neither.")
+    compact = _compact(data)
     if "pixels" in data:
         x, pre = parse_pixels(data["pixels"], model.architecture.input_shape), None
         timing["parse"] = _us(started)
@@ -75,7 +77,17 @@ async def create_trace(request: Request, registry: RegistryDep):
         t = time.perf_counter()
         x, pre = await _preprocess(raw, model, registry.settings)
         timing["preprocess"] = _us(t)
-    return _trace(model, x, pre, data.get("steps", True) is not False, timing, started)
+    return _trace(model, x, pre, data.get("steps", True) is not False, timing, started, compact)
+
+
+def _compact(data: dict) -> bool:
+    """True for `"detail": "compact"`; only pixels (already prepared) may ask for it."""
+    detail = data.get("detail", "full")
+    if detail not in ("full", "compact"):
+        raise ApiError(422, 'detail must be "full" (every layer) or "compact" (what a page cannot derive).')
+    if detail == "compact" and "image" in data:
+        raise ApiError(422, 'detail "compact" is for pixels; an image needs the full trace with its preparation.')
+    return detail == "compact"
 
 
 @router.post("/predict/upload")

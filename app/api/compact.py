@@ -1,0 +1,78 @@
+"""The compact trace: only what a page cannot work out for itself.
+
+A full trace sends every layer's output beside its weighted input, about 13 KB gzipped. Most
+of it follows from a little: a conv or dense layer's output is its activation applied to the
+weighted input, a pool's output is the max or mean of the layer below, flatten is a reshape,
+softmax follows from the logits. So a compact trace sends the weighted input of each conv and
+dense layer as float16 (the page shows three significant digits), the logits as float32
+(probabilities to three digits need more than float16 keeps), and the 8-bit input. The page
+derives the rest (static/js/derive.js).
+
+One thing does not follow exactly: which input won a max-pool window. The page picks it
+among float16 values, where two float32 values a hair apart can tie; the few windows where
+that pick differs from the server's are sent as exceptions, so the page highlights the same
+winner a full trace names.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..models import Model
+from ..nn import functions as fn
+from ..nn.architecture import AVGPOOL, CONV, DENSE, MAXPOOL
+from ..nn.network import LayerTrace
+from ..nn.pool import maxpool_forward
+from .tensors import encode, encode_many
+
+
+def logits_layer(traces: list[LayerTrace]) -> int:
+    """Index of the last conv or dense layer: its weighted input travels as float32."""
+    return max(i for i, t in enumerate(traces) if t.kind in (CONV, DENSE))
+
+
+def _derived_maps(model: Model, traces: list[LayerTrace]) -> list[np.ndarray | None]:
+    """Each layer's output as the page derives it from float16 weighted inputs (float32 maths)."""
+    derived, below = [], None
+    for spec, t in zip(model.architecture.layers, traces):
+        if t.kind in (CONV, DENSE):
+            z = t.weighted_input.astype(np.float16).astype(np.float32)
+            below = z if spec.activation is None else fn.activation_forward(z, spec.activation)
+        elif t.kind == MAXPOOL and below is not None:
+            below = maxpool_forward(below[None], spec.kernel, spec.stride)[0][0]
+        elif t.kind == AVGPOOL:
+            below = None  # nothing after an average pool is checked here
+        derived.append(below)
+    return derived
+
+
+def argmax_exceptions(model: Model, traces: list[LayerTrace]) -> dict[str, list[list[int]]]:
+    """{pool name: [[flat unit index, winner], ...]} where the page's pick would differ."""
+    derived = _derived_maps(model, traces)
+    out = {}
+    for i, (spec, t) in enumerate(zip(model.architecture.layers, traces)):
+        if t.kind != MAXPOOL or i == 0 or derived[i - 1] is None:
+            continue
+        _, cache = maxpool_forward(derived[i - 1][None], spec.kernel, spec.stride)
+        page_pick = cache[1][0].reshape(-1)
+        truth = t.argmax.reshape(-1)
+        differ = np.flatnonzero(page_pick != truth)
+        if differ.size:
+            out[t.name] = [[int(k), int(truth[k])] for k in differ]
+    return out
+
+
+def compact_trace_response(model: Model, x: np.ndarray, traces: list[LayerTrace]) -> dict:
+    last = logits_layer(traces)
+    halves = [t for i, t in enumerate(traces) if t.kind in (CONV, DENSE) and i != last]
+    tensors, _, _ = encode_many([t.weighted_input for t in halves], "float16")
+    weighted = {t.name: tensor for t, tensor in zip(halves, tensors)}
+    weighted[traces[last].name] = encode(traces[last].weighted_input, "float32")
+    return {
+        "model": model.id,
+        "detail": "compact",
+        "label": int(traces[-1].output.argmax()),
+        "input": encode(np.round(x * 255), "uint8"),
+        "weighted_inputs": weighted,
+        "argmax_exceptions": argmax_exceptions(model, traces),
+    }
