@@ -1,0 +1,140 @@
+// A compact trace (POST /api/predict with "detail": "compact") made whole on the page: the
+// server sends the weighted inputs of conv and dense layers (float16; the logits float32)
+// and the input; everything else follows from them and from the model's layer list. The
+// result is the same decoded trace object decodeTrace makes of a full trace, so nothing
+// that draws a trace needs to know which one came. No DOM.
+
+import { decodeTensor, extent, toUnit } from "./tensor.js";
+
+const f32 = Math.fround;
+
+const ACTIVATIONS = {
+  relu: (v) => (v > 0 ? v : 0),
+  leaky_relu: (v) => (v > 0 ? v : f32(v * f32(0.01))),
+  tanh: (v) => f32(Math.tanh(v)),
+  sigmoid: (v) => f32(1 / (1 + Math.exp(-v))),
+};
+
+function activate(z, name) {
+  if (name === null || name === undefined) return z;
+  const fn = ACTIVATIONS[name];
+  if (!fn) throw new Error(`unknown activation ${name}`);
+  const out = new Float32Array(z.length);
+  for (let i = 0; i < z.length; i++) out[i] = fn(z[i]);
+  return out;
+}
+
+/** Max pool of a (C, H, W) map: outputs and each window's winner ky*K + kx (first of equals). */
+export function maxPool(x, [c, h, w], kernel, stride) {
+  const ho = 1 + Math.floor((h - kernel) / stride);
+  const wo = 1 + Math.floor((w - kernel) / stride);
+  const out = new Float32Array(c * ho * wo);
+  const argmax = new Uint8Array(c * ho * wo);
+  for (let ch = 0, o = 0; ch < c; ch++) {
+    for (let i = 0; i < ho; i++) {
+      for (let j = 0; j < wo; j++, o++) {
+        let best = -Infinity;
+        let win = 0;
+        for (let ky = 0; ky < kernel; ky++) {
+          for (let kx = 0; kx < kernel; kx++) {
+            const v = x[(ch * h + i * stride + ky) * w + j * stride + kx];
+            if (v > best) {
+              best = v;
+              win = ky * kernel + kx;
+            }
+          }
+        }
+        out[o] = best;
+        argmax[o] = win;
+      }
+    }
+  }
+  return { out, argmax };
+}
+
+/** Average pool of a (C, H, W) map, summed in float32. */
+export function avgPool(x, [c, h, w], kernel, stride) {
+  const ho = 1 + Math.floor((h - kernel) / stride);
+  const wo = 1 + Math.floor((w - kernel) / stride);
+  const out = new Float32Array(c * ho * wo);
+  const n = kernel * kernel;
+  for (let ch = 0, o = 0; ch < c; ch++) {
+    for (let i = 0; i < ho; i++) {
+      for (let j = 0; j < wo; j++, o++) {
+        let sum = 0;
+        for (let ky = 0; ky < kernel; ky++) {
+          for (let kx = 0; kx < kernel; kx++) sum = f32(sum + x[(ch * h + i * stride + ky) * w + j * stride + kx]);
+        }
+        out[o] = f32(sum / n);
+      }
+    }
+  }
+  return out;
+}
+
+/** Softmax in double precision (probabilities to three digits need more than float32 logits' rounding). */
+export function softmax(logits) {
+  let max = -Infinity;
+  for (const v of logits) if (v > max) max = v;
+  const exps = Array.from(logits, (v) => Math.exp(v - max));
+  const total = exps.reduce((s, e) => s + e, 0);
+  return exps.map((e) => e / total);
+}
+
+function mapLayer(spec, output, extra = {}) {
+  return { name: spec.name, kind: spec.kind, shape: spec.output_shape, output, range: extent(output), weighted: null, weightedRange: null, argmax: null, ...extra };
+}
+
+/**
+ * A compact trace plus the model (GET /api/models/{id}: its layers and class names) -> the
+ * decoded trace object of trace.js's decodeTrace. `preprocessing` is null (a compact trace
+ * is of pixels); a page that prepared the drawing adds its own.
+ */
+export function expandCompact(json, model) {
+  if (model?.id !== json.model) throw new Error(`a compact trace of ${json.model} needs that model's layers`);
+  const input = decodeTensor(json.input);
+  const layers = new Map();
+  let below = toUnit(input.data);
+  let probabilities = null;
+  for (const spec of model.layers) {
+    let layer;
+    if (spec.kind === "conv" || spec.kind === "dense") {
+      const tensor = json.weighted_inputs[spec.name];
+      if (!tensor) throw new Error(`the compact trace has no weighted input for ${spec.name}`);
+      const weighted = decodeTensor(tensor).data;
+      layer = mapLayer(spec, activate(weighted, spec.activation), { weighted, weightedRange: extent(weighted) });
+    } else if (spec.kind === "maxpool") {
+      const { out, argmax } = maxPool(below, spec.input_shape, spec.kernel, spec.stride);
+      for (const [index, winner] of json.argmax_exceptions?.[spec.name] ?? []) argmax[index] = winner;
+      layer = mapLayer(spec, out, { argmax });
+    } else if (spec.kind === "avgpool") {
+      layer = mapLayer(spec, avgPool(below, spec.input_shape, spec.kernel, spec.stride));
+    } else if (spec.kind === "flatten") {
+      layer = mapLayer(spec, below); // the map below read in C order: the very same numbers
+    } else if (spec.kind === "softmax") {
+      probabilities = softmax(below);
+      layer = mapLayer(spec, Float32Array.from(probabilities));
+    } else {
+      throw new Error(`unknown layer kind ${spec.kind}`);
+    }
+    layers.set(spec.name, layer);
+    below = layer.output;
+  }
+  probabilities ??= Array.from(below);
+  let label = 0;
+  probabilities.forEach((p, i) => {
+    if (p > probabilities[label]) label = i;
+  });
+  return {
+    model: json.model,
+    label,
+    className: model.class_names?.[label] ?? String(label),
+    probabilities,
+    input: { name: "input", kind: "input", shape: input.shape, output: toUnit(input.data), bytes: input.data, range: [0, 1] },
+    raw: json.input,
+    layers,
+    order: model.layers.map((l) => l.name),
+    preprocessing: null,
+    timing: json.timing_us || null,
+  };
+}
