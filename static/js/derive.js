@@ -87,8 +87,8 @@ function mapLayer(spec, output, extra = {}) {
 
 /**
  * A compact trace plus the model (GET /api/models/{id}: its layers and class names) -> the
- * decoded trace object of trace.js's decodeTrace. `preprocessing` is null (a compact trace
- * is of pixels); a page that prepared the drawing adds its own.
+ * decoded trace object of trace.js's decodeTrace. A compact trace is of pixels, so the server
+ * sends no `preprocessing`; a page that prepared the drawing itself puts its own there.
  */
 export function expandCompact(json, model) {
   if (model?.id !== json.model) throw new Error(`a compact trace of ${json.model} needs that model's layers`);
@@ -134,7 +134,7 @@ export function expandCompact(json, model) {
     raw: json.input,
     layers,
     order: model.layers.map((l) => l.name),
-    preprocessing: null,
+    preprocessing: json.preprocessing ? { ...json.preprocessing, steps: json.preprocessing.steps || [] } : null,
     timing: json.timing_us || null,
   };
 }
