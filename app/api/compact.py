@@ -3,10 +3,15 @@
 A full trace sends every layer's output beside its weighted input, about 13 KB gzipped. Most
 of it follows from a little: a conv or dense layer's output is its activation applied to the
 weighted input, a pool's output is the max or mean of the layer below, flatten is a reshape,
-softmax follows from the logits. So a compact trace sends the weighted input of each conv and
-dense layer as float16 (the page shows three significant digits), the logits as float32
+softmax follows from the logits. So a compact trace sends the weighted input of conv and
+dense layers as float16 (the page shows three significant digits), the logits as float32
 (probabilities to three digits need more than float16 keeps), and the 8-bit input. The page
 derives the rest (static/js/derive.js).
+
+The first layer, when it is a conv reading the input, is not sent at all: it is the one
+layer whose every input the page already holds (the bytes it sent, and the weights it loads
+once), and at 4,704 numbers it would be well over half of what a compact trace weighs. The
+page works it out in float32 (`from_weights` names it).
 
 One thing does not follow exactly: which input won a max-pool window. The page picks it
 among float16 values, where two float32 values a hair apart can tie; the few windows where
@@ -31,12 +36,20 @@ def logits_layer(traces: list[LayerTrace]) -> int:
     return max(i for i, t in enumerate(traces) if t.kind in (CONV, DENSE))
 
 
+def from_weights(model: Model) -> list[str]:
+    """The layers a page computes itself from the input and the weights: a first conv layer."""
+    first = model.architecture.layers[0]
+    return [first.name] if first.kind == CONV else []
+
+
 def _derived_maps(model: Model, traces: list[LayerTrace]) -> list[np.ndarray | None]:
-    """Each layer's output as the page derives it from float16 weighted inputs (float32 maths)."""
+    """Each layer's output as the page derives it: float16 weighted inputs, float32 maths;
+    a layer computed from the weights is as exact as the server's own (float32)."""
     derived, below = [], None
+    computed = from_weights(model)
     for spec, t in zip(model.architecture.layers, traces):
         if t.kind in (CONV, DENSE):
-            z = t.weighted_input.astype(np.float16).astype(np.float32)
+            z = t.weighted_input if spec.name in computed else t.weighted_input.astype(np.float16).astype(np.float32)
             below = z if spec.activation is None else fn.activation_forward(z, spec.activation)
         elif t.kind == MAXPOOL and below is not None:
             below = maxpool_forward(below[None], spec.kernel, spec.stride)[0][0]
@@ -64,7 +77,8 @@ def argmax_exceptions(model: Model, traces: list[LayerTrace]) -> dict[str, list[
 
 def compact_trace_response(model: Model, x: np.ndarray, traces: list[LayerTrace]) -> dict:
     last = logits_layer(traces)
-    halves = [t for i, t in enumerate(traces) if t.kind in (CONV, DENSE) and i != last]
+    computed = from_weights(model)
+    halves = [t for i, t in enumerate(traces) if t.kind in (CONV, DENSE) and i != last and t.name not in computed]
     tensors, _, _ = encode_many([t.weighted_input for t in halves], "float16")
     weighted = {t.name: tensor for t, tensor in zip(halves, tensors)}
     weighted[traces[last].name] = encode(traces[last].weighted_input, "float32")
@@ -74,5 +88,6 @@ def compact_trace_response(model: Model, x: np.ndarray, traces: list[LayerTrace]
         "label": int(traces[-1].output.argmax()),
         "input": encode(np.round(x * 255), "uint8"),
         "weighted_inputs": weighted,
+        "from_weights": computed,
         "argmax_exceptions": argmax_exceptions(model, traces),
     }

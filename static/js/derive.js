@@ -1,6 +1,7 @@
 // A compact trace (POST /api/predict with "detail": "compact") made whole on the page: the
 // server sends the weighted inputs of conv and dense layers (float16; the logits float32)
-// and the input; everything else follows from them and from the model's layer list. The
+// and the input; everything else follows from them and from the model's layer list, and
+// the first conv layer from the input and its weights. The
 // result is the same decoded trace object decodeTrace makes of a full trace, so nothing
 // that draws a trace needs to know which one came. No DOM.
 
@@ -22,6 +23,47 @@ function activate(z, name) {
   const out = new Float32Array(z.length);
   for (let i = 0; i < z.length; i++) out[i] = fn(z[i]);
   return out;
+}
+
+/**
+ * The weighted input of a conv layer, z = w * x + b, from its input x (C, H, W) and weights
+ * w (F, C, K, K), b (F,): each sum in double precision, stored as float32.
+ */
+export function conv(x, [c, h, w], weights, bias, [f, kh, kw], stride, padding) {
+  const ho = 1 + Math.floor((h + 2 * padding - kh) / stride);
+  const wo = 1 + Math.floor((w + 2 * padding - kw) / stride);
+  const out = new Float32Array(f * ho * wo);
+  for (let o = 0, n = 0; o < f; o++) {
+    for (let i = 0; i < ho; i++) {
+      for (let j = 0; j < wo; j++, n++) {
+        let sum = 0;
+        for (let ch = 0; ch < c; ch++) {
+          for (let ky = 0; ky < kh; ky++) {
+            const y = i * stride - padding + ky;
+            if (y < 0 || y >= h) continue; // zero padding adds nothing
+            for (let kx = 0; kx < kw; kx++) {
+              const xx = j * stride - padding + kx;
+              if (xx >= 0 && xx < w) sum += x[(ch * h + y) * w + xx] * weights[((o * c + ch) * kh + ky) * kw + kx];
+            }
+          }
+        }
+        out[n] = sum + bias[o];
+      }
+    }
+  }
+  return out;
+}
+
+function weightedInput(json, spec, below, weights) {
+  if (json.from_weights?.includes(spec.name)) {
+    const layer = weights?.[spec.name];
+    if (!layer) throw new Error(`the weights of ${spec.name} are needed to work it out`);
+    const [f, , kh, kw] = layer.w.shape;
+    return conv(below, spec.input_shape, layer.w.data, layer.b.data, [f, kh, kw], spec.stride, spec.padding);
+  }
+  const tensor = json.weighted_inputs[spec.name];
+  if (!tensor) throw new Error(`the compact trace has no weighted input for ${spec.name}`);
+  return decodeTensor(tensor).data;
 }
 
 /** Max pool of a (C, H, W) map: outputs and each window's winner ky*K + kx (first of equals). */
@@ -86,11 +128,12 @@ function mapLayer(spec, output, extra = {}) {
 }
 
 /**
- * A compact trace plus the model (GET /api/models/{id}: its layers and class names) -> the
+ * A compact trace plus the model (GET /api/models/{id}: its layers and class names) and, for
+ * the layers it names in `from_weights`, the decoded weights (trace.js decodeWeights) -> the
  * decoded trace object of trace.js's decodeTrace. A compact trace is of pixels, so the server
  * sends no `preprocessing`; a page that prepared the drawing itself puts its own there.
  */
-export function expandCompact(json, model) {
+export function expandCompact(json, model, weights = null) {
   if (model?.id !== json.model) throw new Error(`a compact trace of ${json.model} needs that model's layers`);
   const input = decodeTensor(json.input);
   const layers = new Map();
@@ -99,9 +142,7 @@ export function expandCompact(json, model) {
   for (const spec of model.layers) {
     let layer;
     if (spec.kind === "conv" || spec.kind === "dense") {
-      const tensor = json.weighted_inputs[spec.name];
-      if (!tensor) throw new Error(`the compact trace has no weighted input for ${spec.name}`);
-      const weighted = decodeTensor(tensor).data;
+      const weighted = weightedInput(json, spec, below, weights);
       layer = mapLayer(spec, activate(weighted, spec.activation), { weighted, weightedRange: extent(weighted) });
     } else if (spec.kind === "maxpool") {
       const { out, argmax } = maxPool(below, spec.input_shape, spec.kernel, spec.stride);

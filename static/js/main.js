@@ -78,7 +78,7 @@ async function start() {
     (json, key, { source, file, version }) => {
       lastJson = json;
       if (source === "upload") lastFile = file;
-      store.set({ trace: decodeTrace(json, store.state.model), source, status: { kind: "idle", text: "" } });
+      store.set({ trace: decodeTrace(json, store.state.model, store.state.weights), source, status: { kind: "idle", text: "" } });
       appliedAt = performance.now();
       body.dataset.traces = String(Number(body.dataset.traces || 0) + 1);
       const serverMs = (json.timing_us?.total ?? 0) / 1000;
@@ -107,7 +107,9 @@ async function start() {
     if (sendPng || !model) return api.predictImage(store.state.modelId, p.snapshot(), signal, steps);
     const grey = p.grey();
     const prepared = prepare(grey.data, grey.width, grey.height, model.preparation); // NoInk is a 422 like the server's
-    const json = await api.predictPixels(model.id, prepared.pixels, signal, steps);
+    // The compact trace leaves the first layer to the page, which needs the weights for it.
+    const detail = store.state.weights ? "compact" : "full";
+    const json = await api.predictPixels(model.id, prepared.pixels, signal, steps, detail);
     json.preprocessing = { ...prepared.info, steps: steps ? stepPictures(prepareSteps(prepared)) : [] };
     return json;
   };
@@ -202,7 +204,7 @@ async function start() {
   document.addEventListener("cnnvis:measure-redraw", () => {
     if (!lastJson) return;
     const t = performance.now();
-    store.set({ trace: decodeTrace(lastJson, store.state.model) });
+    store.set({ trace: decodeTrace(lastJson, store.state.model, store.state.weights) });
     body.dataset.redrawMs = String(performance.now() - t);
   });
 }

@@ -21,8 +21,9 @@ CLOTHES = ROOT / "tests" / "data" / "fashion-mnist-t10k-500"
 
 SCRIPT = """
 import { readFileSync } from "node:fs";
-import { decodeTrace } from "./static/js/trace.js";
-const { model, pairs } = JSON.parse(readFileSync(process.argv[1], "utf8"));
+import { decodeTrace, decodeWeights } from "./static/js/trace.js";
+const { model, weights, pairs } = JSON.parse(readFileSync(process.argv[1], "utf8"));
+const decodedWeights = decodeWeights(weights);
 const close = (a, b) => Math.abs(a - b) <= 1e-3 * Math.max(Math.abs(a), Math.abs(b)) + 1e-6;
 const problems = [];
 let values = 0;
@@ -32,7 +33,7 @@ const same = (what, a, b) => {
 };
 pairs.forEach(([full, compact], n) => {
   const want = decodeTrace(full);
-  const got = decodeTrace(compact, model);
+  const got = decodeTrace(compact, model, decodedWeights);
   if (got.label !== want.label || got.className !== want.className) problems.push(`${n}: answer ${got.label} vs ${want.label}`);
   same(`${n} probabilities`, got.probabilities, want.probabilities);
   same(`${n} input`, got.input.bytes, want.input.bytes);
@@ -78,7 +79,9 @@ def test_a_compact_trace_made_whole_on_the_page_matches_the_full_trace(client, t
         assert full.status_code == compact.status_code == 200
         pairs.append([full.json(), compact.json()])
     fixture = tmp_path / "traces.json"
-    fixture.write_text(json.dumps({"model": client.get(f"/api/models/{model_id}").json(), "pairs": pairs}))
+    model = client.get(f"/api/models/{model_id}").json()
+    weights = client.get(f"/api/models/{model_id}/weights").json()
+    fixture.write_text(json.dumps({"model": model, "weights": weights, "pairs": pairs}))
     result = subprocess.run([node, "--input-type=module", "-e", SCRIPT, str(fixture)], cwd=ROOT,
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr[-2000:]

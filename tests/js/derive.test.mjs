@@ -1,7 +1,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 
-import { avgPool, expandCompact, maxPool, softmax } from "../../static/js/derive.js";
+import { avgPool, conv, expandCompact, maxPool, softmax } from "../../static/js/derive.js";
 
 const b64 = (typed) => Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength).toString("base64");
 const f32tensor = (shape, values) => ({ shape, dtype: "float32", data: b64(Float32Array.from(values)) });
@@ -63,4 +63,31 @@ test("an unknown layer kind or activation is refused, not guessed", () => {
   assert.throws(() => expandCompact(json, { id: "m", layers: [{ ...layer, kind: "lstm" }] }), /unknown layer kind lstm/);
   assert.throws(() => expandCompact(json, { id: "m", layers: [{ ...layer, activation: "swish" }] }), /unknown activation swish/);
   assert.throws(() => expandCompact(json, { id: "other", layers: [layer] }), /needs that model/);
+});
+
+test("a conv layer's weighted input from its input and weights, zero padding included", () => {
+  // A 2x2 input, one 3x3 kernel of ones, padding 1: each output sums the inputs around it.
+  const x = [1, 2, 3, 4];
+  const z = conv(x, [1, 2, 2], new Array(9).fill(1), [0.5], [1, 3, 3], 1, 1);
+  assert.deepEqual(Array.from(z), [10.5, 10.5, 10.5, 10.5]);
+  const corner = conv(x, [1, 2, 2], [0, 0, 0, 0, 1, 0, 0, 0, 0], [0], [1, 3, 3], 1, 1); // the identity kernel
+  assert.deepEqual(Array.from(corner), x);
+});
+
+test("a first layer named in from_weights is worked out from the weights", () => {
+  const model = {
+    id: "w",
+    layers: [{ name: "c", kind: "conv", activation: "relu", stride: 1, padding: 0, input_shape: [1, 1, 2], output_shape: [1, 1, 1] }],
+  };
+  const json = {
+    model: "w",
+    input: { shape: [1, 1, 2], dtype: "uint8", data: b64(Uint8Array.from([255, 51])) },
+    weighted_inputs: {},
+    from_weights: ["c"],
+  };
+  const weights = { c: { w: { shape: [1, 1, 1, 2], data: Float32Array.from([2, -20]) }, b: { shape: [1], data: Float32Array.from([1]) } } };
+  const trace = expandCompact(json, model, weights);
+  assert.ok(Math.abs(trace.layers.get("c").weighted[0] - (2 - 4 + 1)) < 1e-6);
+  assert.deepEqual(Array.from(trace.layers.get("c").output), [0]);
+  assert.throws(() => expandCompact(json, model, null), /weights of c/);
 });
