@@ -25,9 +25,9 @@ import numpy as np
 
 from ..models import Model
 from ..nn import functions as fn
-from ..nn.architecture import AVGPOOL, CONV, DENSE, MAXPOOL
+from ..nn.architecture import AVGPOOL, CONV, DENSE, FLATTEN, MAXPOOL
 from ..nn.network import LayerTrace
-from ..nn.pool import maxpool_forward
+from ..nn.pool import avgpool_forward, maxpool_forward
 from .tensors import encode, encode_many
 
 
@@ -42,36 +42,34 @@ def from_weights(model: Model) -> list[str]:
     return [first.name] if first.kind == CONV else []
 
 
-def _derived_maps(model: Model, traces: list[LayerTrace]) -> list[np.ndarray | None]:
-    """Each layer's output as the page derives it: float16 weighted inputs, float32 maths;
-    a layer computed from the weights is as exact as the server's own (float32)."""
-    derived, below = [], None
-    computed = from_weights(model)
+def argmax_exceptions(model: Model, traces: list[LayerTrace]) -> dict[str, list[list[int]]]:
+    """{pool name: [[flat unit index, winner], ...]} where the page's pick would differ.
+
+    Follows the maps as the page derives them: float16 weighted inputs with float32 maths,
+    except where the page has the server's own float32 values (a layer worked out from the
+    weights, and pools of it), where its picks cannot differ and nothing is recomputed.
+    """
+    exact = [*from_weights(model), traces[logits_layer(traces)].name]  # float32 on the page
+    out: dict[str, list[list[int]]] = {}
+    below = None  # the page's values of the layer below; None where they are the server's own
     for spec, t in zip(model.architecture.layers, traces):
         if t.kind in (CONV, DENSE):
-            z = t.weighted_input if spec.name in computed else t.weighted_input.astype(np.float16).astype(np.float32)
-            below = z if spec.activation is None else fn.activation_forward(z, spec.activation)
+            if spec.name in exact or t.kind == DENSE:  # (no pool can follow a dense layer's vector)
+                below = None
+            else:
+                z = t.weighted_input.astype(np.float16).astype(np.float32)
+                below = z if spec.activation is None else fn.activation_forward(z, spec.activation)
         elif t.kind == MAXPOOL and below is not None:
-            below = maxpool_forward(below[None], spec.kernel, spec.stride)[0][0]
-        elif t.kind == AVGPOOL:
-            below = None  # nothing after an average pool is checked here
-        derived.append(below)
-    return derived
-
-
-def argmax_exceptions(model: Model, traces: list[LayerTrace]) -> dict[str, list[list[int]]]:
-    """{pool name: [[flat unit index, winner], ...]} where the page's pick would differ."""
-    derived = _derived_maps(model, traces)
-    out = {}
-    for i, (spec, t) in enumerate(zip(model.architecture.layers, traces)):
-        if t.kind != MAXPOOL or i == 0 or derived[i - 1] is None:
-            continue
-        _, cache = maxpool_forward(derived[i - 1][None], spec.kernel, spec.stride)
-        page_pick = cache[1][0].reshape(-1)
-        truth = t.argmax.reshape(-1)
-        differ = np.flatnonzero(page_pick != truth)
-        if differ.size:
-            out[t.name] = [[int(k), int(truth[k])] for k in differ]
+            pooled, cache = maxpool_forward(below[None], spec.kernel, spec.stride)
+            page_pick, truth = cache[1].reshape(-1), t.argmax.reshape(-1)
+            differ = np.flatnonzero(page_pick != truth)
+            if differ.size:
+                out[t.name] = [[int(k), int(truth[k])] for k in differ]
+            below = pooled[0]
+        elif t.kind == AVGPOOL and below is not None:
+            below = avgpool_forward(below[None], spec.kernel, spec.stride)[0][0]
+        elif t.kind == FLATTEN and below is not None:
+            below = below.reshape(-1)
     return out
 
 
