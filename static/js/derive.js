@@ -5,6 +5,7 @@
 // result is the same decoded trace object decodeTrace makes of a full trace, so nothing
 // that draws a trace needs to know which one came. No DOM.
 
+import { pairwiseSum } from "./prepare.js";
 import { decodeTensor, extent, toUnit } from "./tensor.js";
 
 const f32 = Math.fround;
@@ -114,13 +115,17 @@ export function avgPool(x, [c, h, w], kernel, stride) {
   return out;
 }
 
-/** Softmax in double precision (probabilities to three digits need more than float32 logits' rounding). */
+/**
+ * Softmax of float32 logits in float32, as the server computes it (the largest logit
+ * subtracted, exp, the sum added pairwise): the same numbers, so an answer the server's
+ * float32 rounds to exactly 100% reads 100% here too.
+ */
 export function softmax(logits) {
   let max = -Infinity;
   for (const v of logits) if (v > max) max = v;
-  const exps = Array.from(logits, (v) => Math.exp(v - max));
-  const total = exps.reduce((s, e) => s + e, 0);
-  return exps.map((e) => e / total);
+  const exps = Float32Array.from(logits, (v) => Math.exp(f32(v - max)));
+  const total = pairwiseSum(exps);
+  return Array.from(exps, (e) => f32(e / total));
 }
 
 function mapLayer(spec, output, extra = {}) {

@@ -22,6 +22,7 @@ CLOTHES = ROOT / "tests" / "data" / "fashion-mnist-t10k-500"
 SCRIPT = """
 import { readFileSync } from "node:fs";
 import { decodeTrace, decodeWeights } from "./static/js/trace.js";
+import { percent } from "./static/js/format.js";
 const { model, weights, pairs } = JSON.parse(readFileSync(process.argv[1], "utf8"));
 const decodedWeights = decodeWeights(weights);
 const close = (a, b) => Math.abs(a - b) <= 1e-3 * Math.max(Math.abs(a), Math.abs(b)) + 1e-6;
@@ -36,6 +37,8 @@ pairs.forEach(([full, compact], n) => {
   const got = decodeTrace(compact, model, decodedWeights);
   if (got.label !== want.label || got.className !== want.className) problems.push(`${n}: answer ${got.label} vs ${want.label}`);
   same(`${n} probabilities`, got.probabilities, want.probabilities);
+  const [shown, wanted] = [got.probabilities.map(percent).join(" "), want.probabilities.map(percent).join(" ")];
+  if (shown !== wanted) problems.push(`${n}: the page would show ${shown}, not ${wanted}`);
   same(`${n} input`, got.input.bytes, want.input.bytes);
   if (JSON.stringify(got.order) !== JSON.stringify(want.order)) problems.push(`${n}: layer order`);
   for (const name of want.order) {

@@ -20,7 +20,14 @@ test("average pool averages each window", () => {
 
 test("softmax of logits 0 and ln 3 is 1/4 and 3/4", () => {
   const [a, b] = softmax([0, Math.log(3)]);
-  assert.ok(Math.abs(a - 0.25) < 1e-12 && Math.abs(b - 0.75) < 1e-12);
+  assert.ok(Math.abs(a - 0.25) < 1e-7 && Math.abs(b - 0.75) < 1e-7);
+  assert.equal(a, Math.fround(a)); // float32 values, as the server's
+});
+
+test("a logit far above the rest gives exactly 1 in float32, as the server's softmax does", () => {
+  const [top, other] = softmax(Float32Array.from([20, 0]));
+  assert.equal(top, 1); // e^-20 is below half a float32 step of 1
+  assert.ok(other > 0 && other < 1e-8);
 });
 
 test("a compact trace of a tiny network is made whole", () => {
