@@ -122,7 +122,7 @@ def parse_pixel_tensor(value: dict, shape: tuple[int, int, int]) -> np.ndarray:
     """
     c, h, w = shape
     n = c * h * w
-    expected = f'pixels as a Tensor must be {{"shape": [{h}, {w}], "dtype": "uint8", "data": "<base64 of {n} bytes>"}}'
+    expected = f'pixels as a Tensor must hold the {h}x{w} image as {{"shape": [{h}, {w}], "dtype": "uint8", "data": "<base64 of {n} bytes>"}}'
     if set(value) != PIXEL_TENSOR_KEYS:
         raise ApiError(422, f"{expected}; got the keys {sorted(map(str, value))}.")
     if value["dtype"] != "uint8":

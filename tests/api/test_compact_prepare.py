@@ -62,9 +62,9 @@ def blown_up(digit, side=280):
 def cases():
     rng = np.random.default_rng(8)
     images, _ = load_split(DIGITS, "t10k")
-    pictures = [strokes(rng) for _ in range(40)]
+    pictures = [strokes(rng) for _ in range(30)]
     pictures += [strokes(rng, light=True) for _ in range(6)]
-    pictures += [blown_up(d) for d in images[:20]]
+    pictures += [blown_up(d) for d in images[:14]]
     dot = np.zeros((280, 280), np.uint8)
     dot[100:109, 150:158] = 255  # smaller than the box: the fit scales it up
     line = np.zeros((280, 280), np.uint8)
@@ -122,10 +122,11 @@ def test_the_page_prepares_a_drawing_as_the_server_does(model_id):
         x_page = (got.astype(np.float32) / 255)[None]
         x_server = (want.astype(np.float32) / 255)[None]
         assert model.network.forward(x_page[None]).argmax() == model.network.forward(x_server[None]).argmax()
+        assert len(page["steps"]) == len(server["steps"]), index
         for step, (name, caption, image) in zip(page["steps"], server["steps"]):
             assert (step["name"], step["caption"]) == (name, caption)
             assert (step["height"], step["width"]) == image.shape
             shown = np.frombuffer(base64.b64decode(step["bytes"]), np.uint8).reshape(image.shape)
             assert np.abs(shown.astype(int) - image.astype(int)).max() <= 1, (index, name)
             steps_checked += 1
-    assert steps_checked >= 4 * 60
+    assert steps_checked >= 4 * 50
