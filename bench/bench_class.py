@@ -44,6 +44,7 @@ RATE = 20.0  # the page's ceiling: at most 20 updates a second
 TIMEOUT_S = 5.0
 WARMUP_S = 2.0
 TARGETS = {"p95_ms": 100.0, "slowest_per_s": 15.0}
+LOAD_AT_START = "?"
 
 
 # -- request bodies ----------------------------------------------------------------------
@@ -227,6 +228,8 @@ def main():
     except ImportError:
         pass
     random.seed(0)
+    global LOAD_AT_START
+    LOAD_AT_START = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
     digits = load_digits()
     server = ClassServer(args.workers)
     paths = {
@@ -264,7 +267,8 @@ def write_report(results, seconds, workers):
         "",
         f"Written by `bench/bench_class.py`: `cnnvis serve --workers {workers}` with its default limits on",
         f"loopback, the load generator on the same machine ({platform.machine()}, {os.cpu_count()} CPUs,",
-        f"Python {platform.python_version()}; load average {load} at the end). Each student: one keep-alive",
+        f"Python {platform.python_version()}; load average {LOAD_AT_START} at the start, {load} at the end: figures",
+        "taken while other work shares the machine show that work too). Each student: one keep-alive",
         f"connection, one request in flight, at most {RATE:g} a second, the page's own live request body;",
         f"{seconds:g} s measured after a {WARMUP_S:g} s warm-up.",
         "",
