@@ -4,7 +4,11 @@ Measures, on localhost with the real app:
   - stroke end -> updated page: from the pointerup event to the repaint that answers the
     finished drawing (p50/p95 over many strokes drawn with the mouse at 60 Hz);
   - a full redraw of every layer from a trace (decode the JSON + paint every map, strip and bar);
-  - updates per second while drawing continuously for several seconds;
+  - updates per second while drawing continuously for several seconds, and the bytes each
+    live update puts on the network (request and response bodies as sent, compressed), for
+    the page's own path (a drawing prepared on the page, sent as 784 bytes, a compact trace
+    back) and for the older path (the whole pad as a PNG, a full trace back: `?wire=png`)
+    in the same run, with the answer each path shows for the same drawing;
   - bytes of the page's own assets (HTML, CSS, JS, icon), raw and as sent (gzip).
 Prints the figures with their ratio to each target and writes bench/results/page.md.
 
@@ -36,7 +40,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-TARGETS = {"stroke_p95_ms": 30.0, "redraw_ms": 16.0, "updates_per_s": 20.0, "assets_kb": 300.0}
+TARGETS = {"stroke_p95_ms": 30.0, "redraw_ms": 16.0, "updates_per_s": 20.0, "assets_kb": 300.0, "up_kb": 4.0, "down_kb": 8.0}
 
 # In-page recorder: stroke ends (pointerup on the pad) and repaints (cnnvis:rendered).
 RECORDER = """() => {
@@ -56,6 +60,10 @@ def percentile(values, q):
     k = (len(ordered) - 1) * q
     lo, hi = math.floor(k), math.ceil(k)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def mean_kb(values):
+    return sum(values) / len(values) / 1024 if values else float("nan")
 
 
 def load_average():
@@ -185,11 +193,90 @@ CONTINUOUS = """async ([seconds, hz]) => {
 }"""
 
 
-def measure_continuous(page, seconds, hz=120):
+class NetworkMeter:
+    """Body bytes of each POST /api/predict as they crossed the wire, read from Chromium's
+    DevTools protocol: the request body is `postData` (a browser sends it uncompressed);
+    the response body is the bytes received for the request when it finished
+    (`loadingFinished.encodedDataLength`) less those received up to its headers
+    (`responseReceived.response.encodedDataLength`), so it is the gzip-compressed body."""
+
+    def __init__(self, page):
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("Network.enable")
+        self.requests, self.headers, self.done = {}, {}, []
+        self.cdp.on("Network.requestWillBeSent", self._sent)
+        self.cdp.on("Network.responseReceived", self._headers)
+        self.cdp.on("Network.loadingFinished", self._finished)
+
+    def _sent(self, event):
+        request = event["request"]
+        if request["url"].endswith("/api/predict") and request["method"] == "POST":
+            self.requests[event["requestId"]] = len(request.get("postData", "").encode())
+
+    def _headers(self, event):
+        if event["requestId"] in self.requests:
+            self.headers[event["requestId"]] = event["response"]["encodedDataLength"]
+
+    def _finished(self, event):
+        key = event["requestId"]
+        if key in self.requests and key in self.headers:
+            self.done.append((self.requests.pop(key), event["encodedDataLength"] - self.headers.pop(key)))
+
+    def take(self):
+        done, self.done = self.done, []
+        return done
+
+
+SHOWN = """() => [document.querySelector('[data-testid="prediction"]').textContent, document.getElementById('guesses').textContent,
+  document.getElementById('preprocessing-note').textContent]"""
+
+# One drawing made of the same pointer events every time (a 2: an arc and a base line), so
+# both paths are asked about exactly the same picture, however busy the machine is.
+FIXED = """() => {
+  const pad = document.querySelector('[data-testid="draw-pad"]');
+  const r = pad.getBoundingClientRect();
+  const at = (x, y) => ({clientX: r.left + r.width * x / 280, clientY: r.top + r.height * y / 280});
+  const points = [];
+  for (let i = 0; i <= 40; i++) { const a = Math.PI * (1.1 + 1.2 * i / 40); points.push([140 + 60 * Math.cos(a), 100 + 50 * Math.sin(a)]); }
+  for (let i = 1; i <= 20; i++) points.push([187 - 110 * i / 20, 130 + 100 * i / 20]);
+  for (let i = 1; i <= 20; i++) points.push([77 + 130 * i / 20, 230]);
+  const ev = (type, [x, y]) => new PointerEvent(type, {pointerId: 9, pointerType: 'pen', isPrimary: true, buttons: type === 'pointerup' ? 0 : 1, bubbles: true, ...at(x, y)});
+  pad.dispatchEvent(ev('pointerdown', points[0]));
+  for (const p of points.slice(1)) pad.dispatchEvent(ev('pointermove', p));
+  pad.dispatchEvent(ev('pointerup', points.at(-1)));
+}"""
+
+
+def shown_for_fixed_drawing(page):
     page.locator("#clear").click()
     page.wait_for_timeout(100)
+    page.evaluate(FIXED)
+    page.wait_for_timeout(1500)  # the stroke-end answer and its pictures land, even on a busy machine
+    return page.evaluate(SHOWN)
+
+
+def measure_continuous(page, seconds, meter=None, hz=120):
+    """Updates per second, pointer moves per second, (up, down) bytes of each live update, and
+    then the answer shown for a fixed drawing (the same pointer events on every call)."""
+    page.locator("#clear").click()
+    page.wait_for_timeout(100)
+    if meter:
+        meter.take()
     result = page.evaluate(CONTINUOUS, [seconds, hz])
-    return result["renders"] / (result["ms"] / 1000), result["moves"] / (result["ms"] / 1000)
+    page.wait_for_timeout(400)  # the stroke-end answer lands
+    sizes = meter.take() if meter else []
+    return result["renders"] / (result["ms"] / 1000), result["moves"] / (result["ms"] / 1000), sizes, shown_for_fixed_drawing(page)
+
+
+def measure_png_path(browser, base, seconds):
+    """The same continuous drawing through the older PNG path (?wire=png), in a page of its own."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(base + "/?wire=png")
+    page.wait_for_selector("body[data-ready=true]")
+    meter = NetworkMeter(page)
+    result = measure_continuous(page, seconds, meter)
+    page.close()
+    return result
 
 
 FLOOR = """async () => {
@@ -245,12 +332,14 @@ def main():
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(base + "/")
             page.wait_for_selector("body[data-ready=true]")
-            sizes, raw, gz = measure_assets(page, base)
+            assets, raw, gz = measure_assets(page, base)
             page.evaluate(RECORDER)
             latencies, frames, server, split = measure_strokes(page, args.strokes)
             redraw = measure_redraw(page)
-            rate, move_rate = measure_continuous(page, args.seconds)
+            meter = NetworkMeter(page)
+            rate, move_rate, sizes_new, shown_new = measure_continuous(page, args.seconds, meter)
             floor = page.evaluate(FLOOR)
+            rate_png, _, sizes_png, shown_png = measure_png_path(browser, base, args.seconds)
             browser.close()
     finally:
         app_server.stop()
@@ -271,7 +360,15 @@ def main():
         "floor_ms": floor,
         "assets_kb": raw / 1024,
         "assets_gzip_kb": gz / 1024,
+        "up_kb": mean_kb([u for u, _ in sizes_new]),
+        "down_kb": mean_kb([d for _, d in sizes_new]),
+        "up_png_kb": mean_kb([u for u, _ in sizes_png]),
+        "down_png_kb": mean_kb([d for _, d in sizes_png]),
+        "updates_png_per_s": rate_png,
+        "requests": len(sizes_new),
+        "requests_png": len(sizes_png),
     }
+    same_answer = shown_new == shown_png
     rows = [
         ("Stroke end -> updated page, p50", f"{figures['stroke_p50_ms']:.1f} ms", "", ""),
         (
@@ -299,6 +396,27 @@ def main():
             f"{figures['updates_per_s'] / TARGETS['updates_per_s']:.2f}x the target",
         ),
         ("  (pointer moves per second fed in)", f"{figures['moves_per_s']:.0f} /s", "", ""),
+        (
+            "Up per live update (request body), mean",
+            f"{figures['up_kb']:.2f} KB",
+            "<= 4 KB",
+            f"{figures['up_kb'] / TARGETS['up_kb']:.2f}x of budget; PNG path {figures['up_png_kb']:.1f} KB "
+            f"({figures['up_png_kb'] / figures['up_kb']:.0f}x more)",
+        ),
+        (
+            "Down per live update (response body, gzip), mean",
+            f"{figures['down_kb']:.2f} KB",
+            "<= 8 KB",
+            f"{figures['down_kb'] / TARGETS['down_kb']:.2f}x of budget; PNG path {figures['down_png_kb']:.1f} KB "
+            f"({figures['down_png_kb'] / figures['down_kb']:.1f}x more)",
+        ),
+        (
+            "  PNG path: updates while drawing continuously",
+            f"{figures['updates_png_per_s']:.1f} /s",
+            "",
+            f"page path {figures['updates_per_s'] / figures['updates_png_per_s']:.2f}x as many",
+        ),
+        ("  Same answer shown by both paths for the same drawing", "yes" if same_answer else "NO", "yes", ""),
         (
             "Page's own assets, raw",
             f"{figures['assets_kb']:.1f} KB",
@@ -335,10 +453,20 @@ def main():
         "  The frame figure adds the wait for the next animation frame, which is bound to vsync.",
         "- *Updates while drawing* counts repaints with new answers during the continuous stroke;",
         "  with one request in flight at a time it is about 1 / (round trip + repaint).",
+        "- *Up / down per live update*: every `POST /api/predict` sent during the continuous stroke",
+        f"  ({figures['requests']} on the page's path, {figures['requests_png']} on the PNG path), measured",
+        "  through Chromium's DevTools protocol: the request body is `postData` (browsers do not",
+        "  compress requests); the response body is `loadingFinished.encodedDataLength` less",
+        "  `responseReceived.response.encodedDataLength` (the bytes up to the headers), i.e. the",
+        "  gzip-compressed body as sent. Headers are not counted. The page's path prepares the",
+        "  drawing on the page and sends 784 bytes as a base64 Tensor with `\"detail\": \"compact\"`; the PNG",
+        "  path (`/?wire=png`) sends the whole 280x280 pad as a PNG data URL and gets a full trace.",
+        f"- Answer shown for the same fixed drawing (a 2): page path {shown_new[0]!r} ({shown_new[1]}); PNG path",
+        f"  {shown_png[0]!r} ({shown_png[1]}).",
         "- *Full redraw* decodes the last trace's JSON (base64, float16) and repaints every layer,",
         "  legend, highlight and the answer, through the same store update a new trace goes through.",
-        f"- Assets ({len(sizes)} files): "
-        + ", ".join(f"`{k}` {v / 1024:.1f} KB" for k, v in sorted(sizes.items()))
+        f"- Assets ({len(assets)} files): "
+        + ", ".join(f"`{k}` {v / 1024:.1f} KB" for k, v in sorted(assets.items()))
         + ".",
         "",
     ]

@@ -118,6 +118,17 @@ class TraceRequest:
     x: np.ndarray | None  # the (C, H, W) input, for pixels
     image: bytes | None  # the encoded image, for an image
     steps: bool
+    compact: bool = False  # "detail": "compact": only what a page cannot derive (app/api/compact.py)
+
+
+def _compact(data: dict) -> bool:
+    """True for `"detail": "compact"`; only pixels (already prepared) may ask for it."""
+    detail = data.get("detail", "full")
+    if detail not in ("full", "compact"):
+        raise ApiError(422, 'detail must be "full" (every layer) or "compact" (what a page cannot derive).')
+    if detail == "compact" and "image" in data:
+        raise ApiError(422, 'detail "compact" is for pixels; an image needs the full trace with its preparation.')
+    return detail == "compact"
 
 
 def read_trace_request(body: bytes, registry: Registry) -> TraceRequest:
@@ -126,9 +137,9 @@ def read_trace_request(body: bytes, registry: Registry) -> TraceRequest:
     model = registry.find(data.get("model"))
     if ("pixels" in data) == ("image" in data):
         raise ApiError(422, "Send either pixels (a 28x28 array) or image (a data URL), not both or neither.")
-    steps = parse_steps(data)
+    steps, compact = parse_steps(data), _compact(data)
     if "pixels" in data:
-        return TraceRequest(model, parse_pixels(data["pixels"], model.architecture.input_shape), None, steps)
+        return TraceRequest(model, parse_pixels(data["pixels"], model.architecture.input_shape), None, steps, compact)
     image = data["image"]
     if not isinstance(image, (str, memoryview)):
         raise ApiError(422, "image must be a string: a base64 image or a data URL.")

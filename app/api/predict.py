@@ -11,6 +11,7 @@ from ..nn.explain import explain_unit
 from ..preprocess import ImageError, preprocess_bytes
 from .decode_gate import BUSY, Busy, gate_for
 from .bodies import off_loop_if_large, read_explain_request, read_trace_request
+from .compact import compact_trace_response, supports_compact
 from .deps import RegistryDep
 from .responses import JSONBytes
 from .schemas import (
@@ -43,12 +44,13 @@ async def _preprocess(data: bytes, model, settings) -> tuple:
     return pre.pixels.reshape(shape), pre
 
 
-def _trace(model, x, pre, steps, timing, started):
+def _trace(model, x, pre, steps, timing, started, compact=False):
     t = time.perf_counter()
     traces = model.network.trace(x)
     timing["forward"] = _us(t)
     t = time.perf_counter()
-    body = trace_response(model, x, traces, pre, steps)
+    compact = compact and supports_compact(model)
+    body = compact_trace_response(model, x, traces) if compact else trace_response(model, x, traces, pre, steps)
     timing["encode"] = _us(t)
     timing["total"] = _us(started)
     body["timing_us"] = timing
@@ -66,7 +68,7 @@ async def create_trace(request: Request, registry: RegistryDep):
         t = time.perf_counter()
         x, pre = await _preprocess(wanted.image, wanted.model, registry.settings)
         timing["preprocess"] = _us(t)
-    return _trace(wanted.model, x, pre, wanted.steps, timing, started)
+    return _trace(wanted.model, x, pre, wanted.steps, timing, started, wanted.compact)
 
 
 @router.post("/predict/upload")

@@ -1,5 +1,6 @@
 // The left column's read-outs: the prediction with the top two guesses, and the
-// preprocessing steps the server reports, so a student sees what the network sees.
+// preprocessing steps (the server's for a photo, the page's own for a drawing), so a
+// student sees what the network sees.
 
 import { subjectOf } from "./captions.js";
 import { fmt, percent, topTwo } from "./format.js";
@@ -10,6 +11,26 @@ export function shiftText([dy, dx]) {
   if (dy) moves.push(`${fmt(Math.abs(dy))} px ${dy > 0 ? "down" : "up"}`);
   if (dx) moves.push(`${fmt(Math.abs(dx))} px ${dx > 0 ? "right" : "left"}`);
   return moves.length ? `moved ${moves.join(" and ")} to centre its mass` : "already centred on its mass";
+}
+
+let scratch = null; // one canvas turns every step's bytes into a PNG data: URL
+
+/** Steps from prepare.js's steps() ({name, caption, width, height, bytes}) with an `image` to show. */
+export function stepPictures(steps) {
+  scratch ??= document.createElement("canvas");
+  const ctx = scratch.getContext("2d");
+  return steps.map(({ name, caption, width, height, bytes }) => {
+    scratch.width = width;
+    scratch.height = height;
+    const picture = ctx.createImageData(width, height);
+    const rgba = picture.data;
+    for (let i = 0; i < bytes.length; i++) {
+      rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = bytes[i];
+      rgba[4 * i + 3] = 255;
+    }
+    ctx.putImageData(picture, 0, 0);
+    return { name, caption, width, height, image: scratch.toDataURL("image/png") };
+  });
 }
 
 export class AnswerView {

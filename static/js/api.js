@@ -15,6 +15,13 @@ function detailText(detail) {
   return "";
 }
 
+/** Bytes -> base64 (btoa wants one character per byte). */
+export function toBase64(bytes) {
+  let text = "";
+  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);
+  return btoa(text);
+}
+
 export class Api {
   constructor(root = "/api") {
     this.root = root;
@@ -60,6 +67,16 @@ export class Api {
   /** steps: false leaves the preprocessing pictures out (asked for while a stroke is drawn). */
   predictImage(model, image, signal, steps = true) {
     return this.request("/predict", { method: "POST", json: { model, image, steps }, signal });
+  }
+
+  /**
+   * A drawing the page prepared itself: 28x28 bytes as a uint8 Tensor. `detail: "compact"`
+   * asks only for what the page cannot derive (derive.js makes the trace whole).
+   */
+  predictPixels(model, bytes, signal, steps = true, detail = "compact") {
+    const pixels = { shape: [28, 28], dtype: "uint8", data: toBase64(bytes) };
+    // `steps` tells what the page shows (its own pictures at a stroke's end); the server has none for pixels.
+    return this.request("/predict", { method: "POST", json: { model, pixels, detail, steps }, signal });
   }
 
   upload(model, file, signal) {

@@ -6,7 +6,8 @@
 export class DrawPad {
   constructor(canvas, { onChange = () => {}, onStrokeEnd = () => {}, onEmpty = () => {} } = {}) {
     this.canvas = canvas;
-    this.ctx = canvas.getContext("2d");
+    // Read back on every update (grey()): a canvas kept in memory answers that without a GPU copy.
+    this.ctx = canvas.getContext("2d", { willReadFrequently: true });
     this.strokes = [];
     this.current = null;
     this.size = 22;
@@ -108,8 +109,18 @@ export class DrawPad {
     this.handlers.onEmpty(this);
   }
 
-  /** The whole canvas as a PNG data URL, for POST /api/predict. */
+  /** The whole canvas as a PNG data URL, for POST /api/predict with `image`. */
   snapshot() {
     return this.canvas.toDataURL("image/png");
+  }
+
+  /** The pad as grey levels 0..1 (white ink on black), row by row: {data: Float32Array, width, height}. */
+  grey() {
+    const { width, height } = this.canvas;
+    const rgba = this.ctx.getImageData(0, 0, width, height).data;
+    const data = new Float32Array(width * height);
+    // Ink and eraser are pure white and black, so red is the grey level (byte / 255).
+    for (let i = 0; i < data.length; i++) data[i] = rgba[4 * i] / 255;
+    return { data, width, height };
   }
 }

@@ -1,7 +1,7 @@
 // Start-up: one store, the API, the components, and the path from a stroke to a repaint.
 
 import { Api } from "./api.js";
-import { AnswerView } from "./answer.js";
+import { AnswerView, stepPictures } from "./answer.js";
 import { DrawPad } from "./drawpad.js";
 import { ExplainPanel } from "./explain.js";
 import { Highlighter } from "./highlight.js";
@@ -9,6 +9,7 @@ import { addKernelViews } from "./kernels.js";
 import { wireKeyboard } from "./keyboard.js";
 import { Latest } from "./latest.js";
 import { NetworkView } from "./network.js";
+import { prepare, steps as prepareSteps } from "./prepare.js";
 import { INITIAL, Store, fromHash, toHash } from "./state.js";
 import { decodeTrace, decodeWeights } from "./trace.js";
 import { wireUploads } from "./upload.js";
@@ -77,7 +78,7 @@ async function start() {
     (json, key, { source, file, version }) => {
       lastJson = json;
       if (source === "upload") lastFile = file;
-      store.set({ trace: decodeTrace(json), source, status: { kind: "idle", text: "" } });
+      store.set({ trace: decodeTrace(json, store.state.model, store.state.weights), source, status: { kind: "idle", text: "" } });
       appliedAt = performance.now();
       body.dataset.traces = String(Number(body.dataset.traces || 0) + 1);
       const serverMs = (json.timing_us?.total ?? 0) / 1000;
@@ -96,12 +97,23 @@ async function start() {
     },
   );
 
-  // While a stroke is drawn the preprocessing pictures are left out (steps: false); the
-  // request at the stroke's end asks for them, so the last ones shown stay until then.
-  const ask = (p, steps) => [
-    (signal) => api.predictImage(store.state.modelId, p.snapshot(), signal, steps),
-    { source: "drawing", version: p.version },
-  ];
+  // A drawing is prepared on the page and sent as 784 bytes; the answer is a compact trace
+  // the page makes whole. While a stroke is drawn the preprocessing pictures are left out;
+  // the stroke's end makes them, so the last ones shown stay until then. `?wire=png` keeps
+  // the older way (the whole pad as a PNG, prepared by the server) for comparison.
+  const sendPng = new URLSearchParams(location.search).get("wire") === "png";
+  const askDrawing = async (p, steps, signal) => {
+    const model = store.state.model;
+    if (sendPng || !model) return api.predictImage(store.state.modelId, p.snapshot(), signal, steps);
+    const grey = p.grey();
+    const prepared = prepare(grey.data, grey.width, grey.height, model.preparation); // NoInk is a 422 like the server's
+    // The compact trace leaves the first layer to the page, which needs the weights for it.
+    const detail = store.state.weights ? "compact" : "full";
+    const json = await api.predictPixels(model.id, prepared.pixels, signal, steps, detail);
+    json.preprocessing = { ...prepared.info, steps: steps ? stepPictures(prepareSteps(prepared)) : [] };
+    return json;
+  };
+  const ask = (p, steps) => [(signal) => askDrawing(p, steps, signal), { source: "drawing", version: p.version }];
   const askFinal = (p) => {
     const key = `${p.version} final`;
     // The same drawing is already on its way: let it land, then fetch the pictures.
@@ -192,7 +204,7 @@ async function start() {
   document.addEventListener("cnnvis:measure-redraw", () => {
     if (!lastJson) return;
     const t = performance.now();
-    store.set({ trace: decodeTrace(lastJson) });
+    store.set({ trace: decodeTrace(lastJson, store.state.model, store.state.weights) });
     body.dataset.redrawMs = String(performance.now() - t);
   });
 }

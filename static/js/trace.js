@@ -1,5 +1,6 @@
 // Turning API answers (trace, weights, explanation) into typed arrays once. No DOM.
 
+import { expandCompact } from "./derive.js";
 import { decodeTensor, extent, toUnit } from "./tensor.js";
 
 function isTensor(value) {
@@ -11,8 +12,10 @@ function isTensor(value) {
  * layers: Map(name -> layer), order: [names], preprocessing, timing}. Each layer:
  * {name, kind, shape, output, weighted, argmax, range: [min, max], weightedRange}; maps are
  * Float32Arrays in C order, the input a Float32Array of 0..1 values (byte / 255).
+ * A compact trace needs `model` (GET /api/models/{id}) and the decoded `weights` to derive the rest from.
  */
-export function decodeTrace(json) {
+export function decodeTrace(json, model = null, weights = null) {
+  if (json.detail === "compact") return expandCompact(json, model, weights); // derives what was left out
   const input = decodeTensor(json.input);
   const layers = new Map();
   for (const raw of json.layers) {
