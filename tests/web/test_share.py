@@ -135,7 +135,7 @@ def test_the_readme_picture_shows_the_page_at_work(page):
     """Writes docs/screenshot.png on every run, so the README's picture stays current."""
     draw(page, SEVEN)
     expect(page.get_by_test_id("prediction")).to_have_attribute("data-label", "7", timeout=10000)
-    page.mouse.click(*unit_point(page, "conv1", 3, 7, 14))
+    page.mouse.click(*unit_point(page, "conv1", 3, 9, 14))
     expect(page.get_by_test_id("unit-detail")).to_have_attribute("data-kind", "conv", timeout=10000)
     page.mouse.move(*unit_point(page, "pool1", 2, 6, 7))
     expect(page.locator("#unit-tip")).to_be_visible()
