@@ -5,7 +5,8 @@
 import { PROPS, fromHash, toHash } from "./state.js";
 
 // Writing the address on every live answer (20 a second while drawing) would make the
-// browser throttle history updates; a quarter of a second later is soon enough to share.
+// browser throttle history updates: a new answer is written a quarter of a second later,
+// soon enough to share; anything else a person changed is written at once.
 const WRITE_DELAY_MS = 250;
 
 /** Does `unit` exist in `model` (GET /api/models/{id})? The input counts as a 1x28x28 map. */
@@ -35,14 +36,15 @@ export async function wireAddress(store, { modelIds, fallbackModel, switchTo, as
   const keys = [...new Set(PROPS.map((p) => p.watch ?? p.key))];
   let timer = null;
   const write = () => {
+    clearTimeout(timer);
     timer = null;
     const hash = toHash(store.state);
     history.replaceState(history.state, "", hash ? `#${hash}` : location.pathname + location.search);
   };
 
   const apply = async (hash) => {
-    const { modelId, input, selection, explainOpen, ...views } = readAddress(hash, modelIds, fallbackModel);
-    store.set(views); // hidden layers, before/after views, large type and the like
+    const { modelId, input, selection, explainOpen, ...settings } = readAddress(hash, modelIds, fallbackModel);
+    store.set(settings); // hidden layers, before/after views, large type and the like
     await switchTo(modelId);
     if (input) askPixels(input, "shared");
     const unit = unitExists(selection, store.state.model) ? selection : null;
@@ -50,8 +52,9 @@ export async function wireAddress(store, { modelIds, fallbackModel, switchTo, as
   };
 
   await apply(location.hash);
-  store.subscribe(keys, () => {
-    if (timer === null) timer = setTimeout(write, WRITE_DELAY_MS);
+  store.subscribe(keys, (_, changed) => {
+    if (changed.some((k) => k !== "trace")) write();
+    else if (timer === null) timer = setTimeout(write, WRITE_DELAY_MS);
   });
   // Someone edited the address or followed a link to another view of this page.
   window.addEventListener("hashchange", () => {

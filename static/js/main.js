@@ -124,21 +124,20 @@ async function start() {
     lastJson = null;
     store.set({ trace: null, source: "drawing", explainOpen: false, status: { kind: "idle", text: "" } });
   };
-  const blank = (p) => padIsBlank(p); // nothing drawn, or all rubbed out: nothing to ask about
   const pad = new DrawPad($("draw-pad"), {
     onChange: (p) => {
       if (wanted !== "drawing") {
         predictions.drop(); // a photo still on its way is not wanted now
         if (store.state.status.kind === "busy") store.set({ status: { kind: "idle", text: "" } });
       }
-      if (blank(p)) return emptied();
+      if (padIsBlank(p)) return emptied(); // nothing drawn, or all rubbed out: nothing to ask about
       wanted = "drawing";
       predictions.push(p.version, ...ask(p, false));
     },
     // The stroke is finished: an answer to an older drawing is not worth waiting for.
     onStrokeEnd: (p) => {
       wanted = "drawing";
-      if (!blank(p)) askFinal(p);
+      if (!padIsBlank(p)) askFinal(p);
     },
     onEmpty: emptied,
   });
@@ -179,7 +178,7 @@ async function start() {
       // The same input, the new model: the photo if one was shown, else the drawing.
       if (shown === "upload" && lastFile) askUpload(lastFile);
       else if (shown === "example" || shown === "shared") askPixels(shownInput, shown);
-      else if (!blank(pad)) askFinal(pad);
+      else if (!padIsBlank(pad)) askFinal(pad);
       const weights = await api.weights(id);
       if (store.state.modelId !== id) return;
       store.set({ weights: decodeWeights(weights) });
@@ -196,7 +195,11 @@ async function start() {
     if (select) select.value = id;
     await loadModel(id);
   };
-  addExamples($("examples"), { modelIds, load: async (id, bytes) => (await switchTo(id), askPixels(bytes, "example")) });
+  const showExample = async (id, bytes) => {
+    await switchTo(id);
+    askPixels(bytes, "example");
+  };
+  addExamples($("examples"), { modelIds, load: showExample });
   await wireAddress(store, { modelIds, fallbackModel: body.dataset.model, switchTo, askPixels });
 
   // A hook for bench/bench_page.py: decode the last trace again and redraw every layer.

@@ -43,7 +43,8 @@ export class PadPicture {
   constructor(pad, store) {
     this.pad = pad;
     this.store = store;
-    this.photo = null; // a small canvas of the last photo sent
+    this.photo = null; // a small canvas of the photo the shown answer is about
+    this.pending = null; // ... of the photo on its way
     this.shown = null; // "photo" | "input" | null
     store.subscribe(["trace", "source"], () => this.update());
     // Capture on the pad's frame runs before the pad's own handler starts a stroke.
@@ -52,7 +53,12 @@ export class PadPicture {
 
   /** The photo now on its way (null when the browser could not decode it). */
   sending(preview) {
-    this.photo = preview;
+    this.pending = preview;
+  }
+
+  /** The photo on its way was refused: an answer about a photo is still about the last one. */
+  refused() {
+    this.pending = this.photo;
   }
 
   update() {
@@ -63,6 +69,7 @@ export class PadPicture {
       delete this.pad.canvas.dataset.showing;
       return;
     }
+    if (source === "upload") this.photo = this.pending;
     const { canvas, ctx } = this.pad;
     ctx.fillStyle = "#000";
     ctx.fillRect(0, 0, canvas.width, canvas.height);

@@ -21,6 +21,7 @@ export function wireUploads({ input, dropZone, message, picture, onFile }, store
   const say = (text, kind = "idle") => {
     message.textContent = text;
     message.dataset.kind = kind;
+    if (kind === "error") picture.refused();
   };
   // Any answer shown (the photo's, or a drawing's after it) ends what the line said.
   store.subscribe(["trace"], ({ trace }) => trace && say(""));
