@@ -22,7 +22,7 @@ export function shiftText([dy, dx], centre = "mass") {
  * background it contrasts with. So the words speak of the ink only.
  */
 export function inkText(inverted) {
-  return inverted ? "dark ink, so the colours were flipped to white ink on black" : "light ink on dark, read as it is";
+  return inverted ? "dark ink, so the colours were flipped to white ink on black" : "light ink, read as it is";
 }
 
 // Where the input on show came from, in the answer's words.

@@ -77,5 +77,5 @@ test("a picture is fitted into the pad, centred, proportions kept", () => {
 test("the note speaks of the ink only: a transparent picture has no background of its own", async () => {
   const { inkText } = await import("../../static/js/answer.js");
   assert.equal(inkText(true), "dark ink, so the colours were flipped to white ink on black");
-  assert.equal(inkText(false), "light ink on dark, read as it is");
+  assert.equal(inkText(false), "light ink, read as it is");
 });
