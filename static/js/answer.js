@@ -5,12 +5,16 @@
 import { subjectOf } from "./captions.js";
 import { fmt, percent, topTwo } from "./format.js";
 
-/** "moved 4 px down and 0.5 px left to centre its mass" from [dy, dx]. */
-export function shiftText([dy, dx]) {
+/**
+ * "moved 4 px down and 0.5 px left to centre its mass" from [dy, dx] and the server's
+ * `centre` ("mass" for digits, as MNIST was made; "box" for clothes, as Fashion-MNIST was).
+ */
+export function shiftText([dy, dx], centre = "mass") {
+  const what = centre === "box" ? "box" : "mass";
   const moves = [];
   if (dy) moves.push(`${fmt(Math.abs(dy))} px ${dy > 0 ? "down" : "up"}`);
   if (dx) moves.push(`${fmt(Math.abs(dx))} px ${dx > 0 ? "right" : "left"}`);
-  return moves.length ? `moved ${moves.join(" and ")} to centre its mass` : "already centred on its mass";
+  return moves.length ? `moved ${moves.join(" and ")} to centre its ${what}` : `already centred on its ${what}`;
 }
 
 let scratch = null; // one canvas turns every step's bytes into a PNG data: URL
@@ -33,6 +37,18 @@ export function stepPictures(steps) {
   });
 }
 
+/**
+ * The ink as the server found it. It reports which way the ink ran (`inverted`), not the
+ * background, and a transparent picture has none of its own: its ink is put on whichever
+ * background it contrasts with. So the words speak of the ink only.
+ */
+export function inkText(inverted) {
+  return inverted ? "dark ink, so the colours were flipped to white ink on black" : "light ink, read as it is";
+}
+
+// Where the input on show came from, in the answer's words.
+const FROM = { drawing: "your drawing", upload: "your photo", example: "the example", shared: "the shared picture" };
+
 export class AnswerView {
   constructor({ prediction, guesses, section, steps, note, hint, pad }, store) {
     Object.assign(this, { prediction, guesses, section, steps, note, hint, pad });
@@ -44,7 +60,7 @@ export class AnswerView {
   update() {
     const { trace, model, source } = this.store.state;
     const subject = subjectOf(model);
-    this.hint.hidden = source === "drawing" && trace !== null;
+    this.hint.hidden = trace !== null && source !== "upload";
     this.hint.textContent = source === "upload" && trace ? "Showing your photo. Draw here to go back to drawing." : `Draw a ${subject} here`;
     this.pad?.setAttribute("aria-label", `Drawing pad: draw one ${subject} with the mouse, a finger or a pen`);
     if (!trace) {
@@ -59,7 +75,7 @@ export class AnswerView {
     this.prediction.textContent = trace.className ?? name(trace.label);
     this.prediction.dataset.label = String(trace.label);
     const [first, second] = topTwo(trace.probabilities);
-    const from = source === "upload" ? "your photo" : "your drawing";
+    const from = FROM[source] ?? FROM.drawing;
     this.guesses.textContent =
       `${percent(first.p)} sure it is ${name(first.index)} (from ${from}); ` +
       `second guess ${name(second.index)} at ${percent(second.p)}.`;
@@ -103,9 +119,9 @@ export class AnswerView {
     const parts = [];
     if (pre.original_size) parts.push(`Original ${pre.original_size[0]}×${pre.original_size[1]} pixels`);
     if (pre.kind === "photo") parts.push("kept in colour as a photo, its middle cut out at the network's size");
-    else parts.push(pre.inverted ? "dark ink on a light background, so colours were flipped" : "light ink on a dark background");
+    else parts.push(inkText(pre.inverted));
     if (pre.scale) parts.push(`scaled by ${Number(pre.scale).toPrecision(3)}`);
-    if (pre.shift) parts.push(shiftText(pre.shift));
+    if (pre.shift) parts.push(shiftText(pre.shift, pre.centre));
     this.note.textContent = `${parts.join("; ")}.`;
   }
 }

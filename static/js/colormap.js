@@ -86,10 +86,22 @@ export function cssColour(v, scale) {
   return `rgb(${r}, ${g}, ${b})`;
 }
 
-/** Black or white, whichever reads better on the colour of v (for numbers on cells). */
+/** WCAG 2 relative luminance of an sRGB colour (0..255 channels): 0 for black, 1 for white. */
+export function luminance([r, g, b]) {
+  const lin = (c) => {
+    const s = c / 255;
+    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+/**
+ * Black or white, whichever contrasts more with the colour of v (for numbers on cells). Pure
+ * black and white: one of them reaches at least 4.58:1 on any colour, WCAG's 4.5:1 for text.
+ */
 export function inkFor(v, scale) {
-  const [r, g, b] = colourOf(v, scale);
-  return 0.299 * r + 0.587 * g + 0.114 * b > 140 ? "#111" : "#fff";
+  const l = luminance(colourOf(v, scale));
+  return (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? "#000" : "#fff";
 }
 
 /**

@@ -12,13 +12,33 @@ export function fmt(v, digits = 3) {
   return text.replaceAll("-", "−");
 }
 
-/** A probability as a percentage: 0.9731 -> "97.3%". */
+/**
+ * v rounded to the nearest float16 (ties to even), as the trace sends its maps. Probabilities
+ * reach the page twice: exact in the answer, as float16 in the output layer's bars; rounding
+ * both the same way first makes one number show one text wherever it appears.
+ */
+export function toHalf(v) {
+  if (v === 0 || !Number.isFinite(v)) return v;
+  const a = Math.abs(v);
+  const exponent = Math.max(-14, Math.floor(Math.log2(a))); // below 2^-14 the steps stay 2^-24
+  const step = 2 ** (exponent - 10); // 10 fraction bits
+  const n = a / step;
+  let whole = Math.floor(n);
+  if (n - whole > 0.5 || (n - whole === 0.5 && whole % 2 === 1)) whole++;
+  return Math.sign(v) * Math.min(whole * step, 65504);
+}
+
+/**
+ * A probability as a percentage with one decimal, after toHalf: 0.9731 -> "97.3%". Nothing
+ * is called certain or impossible: what would read "100.0%" reads ">99.9%", what would read
+ * "0.0%" reads "<0.1%" (a softmax is never exactly 1 or 0; float rounding only says so).
+ */
 export function percent(p) {
   if (!Number.isFinite(p)) return "–";
-  const v = p * 100;
-  if (v >= 99.95 && v < 100) return ">99.9%";
-  if (v > 0 && v < 0.1) return "<0.1%";
-  return `${v.toFixed(1)}%`;
+  const text = (toHalf(p) * 100).toFixed(1);
+  if (Number(text) >= 100) return ">99.9%";
+  if (Number(text) <= 0) return "<0.1%";
+  return `${text}%`;
 }
 
 /** "6 × 28 × 28" for a shape. */

@@ -16,7 +16,9 @@ export function numberGrid(data, offset, k, { title, scale, rowStart = 0, colSta
   const values = Array.from(data.subarray(offset, offset + k * kw));
   const s = scale ?? scaleFor(Math.min(...values), Math.max(...values));
   const head = el("tr");
-  head.append(el("th", "corner"));
+  const corner = el("th", "corner");
+  corner.append(el("span", "visually-hidden", "row, column")); // a header is never empty
+  head.append(corner);
   for (let x = 0; x < kw; x++) head.append(el("th", "col", String(colStart + x)));
   table.append(head);
   for (let y = 0; y < k; y++) {

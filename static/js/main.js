@@ -10,9 +10,12 @@ import { wireKeyboard } from "./keyboard.js";
 import { Latest } from "./latest.js";
 import { NetworkView } from "./network.js";
 import { prepare, steps as prepareSteps } from "./prepare.js";
-import { INITIAL, Store, fromHash, toHash } from "./state.js";
+import { INITIAL, Store } from "./state.js";
 import { decodeTrace, decodeWeights } from "./trace.js";
 import { wireUploads } from "./upload.js";
+import { wireAddress } from "./address.js";
+import { addExamples, predictPixels } from "./examples.js";
+import { PadPicture, padIsBlank } from "./pad-picture.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -32,11 +35,6 @@ function wireViewSettings(store) {
   };
   large.addEventListener("click", () => store.set({ large: !store.state.large }));
   store.subscribe(["large"], apply);
-  store.subscribe(["hidden", "views", "large"], () => {
-    const hash = toHash(store.state);
-    history.replaceState(null, "", hash ? `#${hash}` : location.pathname + location.search);
-  });
-  window.addEventListener("hashchange", () => store.set(fromHash(location.hash)));
   apply();
 }
 
@@ -59,7 +57,7 @@ function wireTools(pad) {
 
 async function start() {
   const body = document.body;
-  const store = new Store({ ...INITIAL, modelId: body.dataset.model, ...fromHash(location.hash) });
+  const store = new Store({ ...INITIAL, modelId: body.dataset.model });
   const api = new Api(body.dataset.apiRoot || "/api");
   showStatus(store);
   const fail = (err) => store.set({ status: { kind: "error", text: err.message } });
@@ -88,6 +86,7 @@ async function start() {
     (err, key, { source } = {}) => {
       // The pad holds no ink (all rubbed out): its old answer no longer describes it. A failed
       // upload leaves the previous answer, with its own source, where it was.
+      if (source === "upload") return uploads.say(err.message, "error"); // said next to the upload button
       if (source === "drawing" && err.status === 422) {
         lastJson = null;
         store.set({ trace: null, source: "drawing", explainOpen: false, status: { kind: "idle", text: "Nothing left on the pad to read." } });
@@ -125,39 +124,40 @@ async function start() {
     predictions.drop();
     predictions.push(undefined, (signal) => api.upload(store.state.modelId, file, signal), { source: "upload", file });
   };
+  // A prepared 28x28 input: an example ("example") or a shared link's ("shared").
+  const askPixels = (bytes, source) => {
+    wanted = source;
+    predictions.drop();
+    predictions.push(undefined, (signal) => predictPixels(api, store.state.modelId, bytes, signal), { source });
+  };
+  const emptied = () => {
+    wanted = "drawing";
+    predictions.drop();
+    lastJson = null;
+    store.set({ trace: null, source: "drawing", explainOpen: false, status: { kind: "idle", text: "" } });
+  };
   const pad = new DrawPad($("draw-pad"), {
     onChange: (p) => {
       if (wanted !== "drawing") {
         predictions.drop(); // a photo still on its way is not wanted now
         if (store.state.status.kind === "busy") store.set({ status: { kind: "idle", text: "" } });
       }
+      if (padIsBlank(p)) return emptied(); // nothing drawn, or all rubbed out: nothing to ask about
       wanted = "drawing";
       predictions.push(p.version, ...ask(p, false));
     },
     // The stroke is finished: an answer to an older drawing is not worth waiting for.
     onStrokeEnd: (p) => {
       wanted = "drawing";
-      if (!p.empty) askFinal(p);
+      if (!padIsBlank(p)) askFinal(p);
     },
-    onEmpty: () => {
-      wanted = "drawing";
-      predictions.drop();
-      lastJson = null;
-      store.set({ trace: null, source: "drawing", explainOpen: false, status: { kind: "idle", text: "" } });
-    },
+    onEmpty: emptied,
   });
+  const picture = new PadPicture(pad, store);
   wireTools(pad);
   wireViewSettings(store);
 
-  wireUploads({
-    input: $("upload"),
-    dropZone: $("drop-zone"),
-    onFile: (file) => {
-      store.set({ status: { kind: "busy", text: `Reading ${file.name || "the picture"}…` } });
-      askUpload(file);
-    },
-    onRefused: (text) => store.set({ status: { kind: "error", text } }),
-  });
+  const uploads = wireUploads({ input: $("upload"), dropZone: $("drop-zone"), message: $("upload-message"), picture, onFile: askUpload }, store);
 
   const network = new NetworkView($("layers"), store);
   new Highlighter(store, network, { svg: $("trace-lines"), tip: $("unit-tip"), host: $("network") });
@@ -172,6 +172,7 @@ async function start() {
   let dropKernels = () => {};
   const loadModel = async (id) => {
     const shown = store.state.trace ? store.state.source : null;
+    const shownInput = store.state.trace?.input.bytes;
     predictions.drop();
     delete body.dataset.ready;
     delete body.dataset.weights;
@@ -188,7 +189,8 @@ async function start() {
       body.dataset.ready = "true";
       // The same input, the new model: the photo if one was shown, else the drawing.
       if (shown === "upload" && lastFile) askUpload(lastFile);
-      else if (!pad.empty) askFinal(pad);
+      else if (shown === "example" || shown === "shared") askPixels(shownInput, shown);
+      else if (!padIsBlank(pad)) askFinal(pad);
       const weights = await api.weights(id);
       if (store.state.modelId !== id) return;
       store.set({ weights: decodeWeights(weights) });
@@ -197,8 +199,20 @@ async function start() {
       fail(err);
     }
   };
-  $("model-select")?.addEventListener("change", (e) => loadModel(e.target.value));
-  await loadModel(store.state.modelId);
+  const select = $("model-select");
+  select?.addEventListener("change", (e) => loadModel(e.target.value));
+  const modelIds = select ? Array.from(select.options, (o) => o.value) : [body.dataset.model];
+  const switchTo = async (id) => {
+    if (id === store.state.modelId && store.state.model) return;
+    if (select) select.value = id;
+    await loadModel(id);
+  };
+  const showExample = async (id, bytes) => {
+    await switchTo(id);
+    askPixels(bytes, "example");
+  };
+  addExamples($("examples"), { modelIds, load: showExample });
+  await wireAddress(store, { modelIds, fallbackModel: body.dataset.model, switchTo, askPixels });
 
   // A hook for bench/bench_page.py: decode the last trace again and redraw every layer.
   document.addEventListener("cnnvis:measure-redraw", () => {

@@ -12,6 +12,7 @@ import { fmt, shapeText } from "./format.js";
 class Legend {
   constructor(parent) {
     this.el = el("span", "legend");
+    this.el.setAttribute("role", "img"); // so its aria-label (the scale in words) is read out
     this.lo = el("span", "legend-lo");
     this.canvas = el("canvas");
     this.canvas.width = 128;

@@ -1,6 +1,7 @@
 // The one owner of the page's state. Components read it and ask it for changes; they keep
-// no copies. View settings (hidden layers, before/after-activation views, large type) are
-// mirrored in the URL hash so a view can be shared or bookmarked. No DOM here.
+// no copies. What a shared link must bring back (model, input, selected unit, open
+// explanation, hidden layers, before/after views, large type) is declared once in PROPS and
+// mirrored in the URL hash, so a view can be shared or bookmarked. No DOM here.
 
 export const INITIAL = {
   modelId: null,
@@ -65,38 +66,154 @@ export function sameUnit(a, b) {
   return a.layer === b.layer && a.channel === b.channel && a.y === b.y && a.x === b.x && a.index === b.index;
 }
 
-/** View settings -> URL hash text, e.g. "hide=conv1,pool1&pre=conv2&large=1". */
-export function toHash(state) {
+// ---- The address is the state ------------------------------------------------------------
+// Every property a shared link carries, declared once: its name in the URL, the store key it
+// restores (`key`), where its value is read when not that key (`get`, changing with `watch`),
+// how it is written to text and read back, and its default (`fallback`, written nowhere: an
+// address holds only what differs). A later view adds its setting as one row. `read`
+// returns undefined for text it cannot use, which then counts as absent.
+
+const list = {
+  write: (names) => names.map(encodeURIComponent).join(","),
+  read: (text) => text.split(",").filter(Boolean).map(decodeName).filter((n) => n !== null),
+};
+const flag = { write: (on) => (on ? "1" : ""), read: (text) => text === "1" };
+
+export const PROPS = [
+  { name: "model", key: "modelId", fallback: null, write: (id) => id ?? "", read: (text) => decodeName(text) || undefined },
+  // The prepared 28x28 input the answer is about (a drawing, a photo or an example).
+  {
+    name: "in",
+    key: "input", // not a store key: the page asks /api/predict with these pixels
+    watch: "trace",
+    get: (s) => s.trace?.input?.bytes ?? null,
+    fallback: null,
+    write: (bytes) => (bytes ? encodeInput(bytes) : ""),
+    read: (text) => decodeInput(text) ?? undefined,
+  },
+  { name: "unit", key: "selection", fallback: null, write: (u) => (u ? unitToText(u) : ""), read: (t) => unitFromText(t) ?? undefined },
+  { name: "explain", key: "explainOpen", fallback: false, ...flag },
+  { name: "hide", key: "hidden", fallback: [], ...list },
+  {
+    name: "pre",
+    key: "views",
+    fallback: {},
+    write: (views) => list.write(Object.keys(views).filter((k) => views[k] === "weighted_input")),
+    read: (text) => Object.fromEntries(list.read(text).map((n) => [n, "weighted_input"])),
+  },
+  { name: "large", key: "large", fallback: false, ...flag },
+];
+
+function decodeName(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}
+
+/** The state -> address text, e.g. "model=mnist&unit=conv2:3,4,6&explain=1&hide=pool1". */
+export function toHash(state, props = PROPS) {
   const parts = [];
-  if (state.hidden.length) parts.push(`hide=${state.hidden.map(encodeURIComponent).join(",")}`);
-  const pre = Object.entries(state.views)
-    .filter(([, v]) => v === "weighted_input")
-    .map(([k]) => encodeURIComponent(k));
-  if (pre.length) parts.push(`pre=${pre.join(",")}`);
-  if (state.large) parts.push("large=1");
+  for (const prop of props) {
+    const value = prop.get ? prop.get(state) : state[prop.key];
+    if (value === undefined) continue;
+    const text = prop.write(value);
+    if (text) parts.push(`${prop.name}=${text}`);
+  }
   return parts.join("&");
 }
 
-/** URL hash text -> a patch of view settings; unknown keys and junk are ignored. */
-export function fromHash(hash) {
-  const patch = { hidden: [], views: {}, large: false };
+/**
+ * Address text -> {key: value} for every row, the defaults where the address says nothing
+ * usable; unknown names and junk are ignored. Names are read as the page wrote them: the
+ * value after the first "=" is kept whole.
+ */
+export function fromHash(hash, props = PROPS) {
+  const found = new Map();
   const text = hash.startsWith("#") ? hash.slice(1) : hash;
   for (const part of text.split("&")) {
-    const [key, value = ""] = part.split("=");
-    const names = value
-      .split(",")
-      .filter(Boolean)
-      .map((n) => {
-        try {
-          return decodeURIComponent(n);
-        } catch {
-          return null;
-        }
-      })
-      .filter((n) => n !== null);
-    if (key === "hide") patch.hidden = names;
-    else if (key === "pre") for (const n of names) patch.views[n] = "weighted_input";
-    else if (key === "large") patch.large = value === "1";
+    const at = part.indexOf("=");
+    if (at > 0) found.set(part.slice(0, at), part.slice(at + 1));
   }
-  return patch;
+  const out = {};
+  for (const prop of props) {
+    const value = found.has(prop.name) ? prop.read(found.get(prop.name)) : undefined;
+    out[prop.key] = value === undefined ? prop.fallback : value;
+  }
+  return out;
+}
+
+/** A unit as address text: "conv2:3,4,6" (map, row, column) or "fc1:17" (index). */
+export function unitToText(unit) {
+  const where = unit.index !== undefined ? [unit.index] : [unit.channel, unit.y, unit.x];
+  return `${encodeURIComponent(unit.layer)}:${where.join(",")}`;
+}
+
+/** "conv2:3,4,6" -> {layer, channel, y, x}; "fc1:17" -> {layer, index}; null for anything else. */
+export function unitFromText(text) {
+  const at = text.lastIndexOf(":");
+  const layer = at > 0 ? decodeName(text.slice(0, at)) : null;
+  const numbers = text.slice(at + 1).split(",");
+  if (!layer || !numbers.every((n) => /^\d{1,6}$/.test(n))) return null;
+  const [a, b, c] = numbers.map(Number);
+  if (numbers.length === 1) return { layer, index: a };
+  if (numbers.length === 3) return { layer, channel: a, y: b, x: c };
+  return null;
+}
+
+// The input travels as base64url of its bytes with runs of zeros shortened (most of an
+// MNIST-style picture is black): a zero byte is followed by how many zeros it stands for
+// (1..255). A drawn digit takes some 300 characters instead of 1,048.
+
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** Bytes (Uint8Array) -> address text. */
+export function encodeInput(bytes) {
+  const packed = [];
+  for (let i = 0; i < bytes.length; ) {
+    if (bytes[i] !== 0) {
+      packed.push(bytes[i++]);
+      continue;
+    }
+    let run = 0;
+    while (i < bytes.length && bytes[i] === 0 && run < 255) {
+      run++;
+      i++;
+    }
+    packed.push(0, run);
+  }
+  let text = "";
+  for (let i = 0; i < packed.length; i += 3) {
+    const n = (packed[i] << 16) | ((packed[i + 1] ?? 0) << 8) | (packed[i + 2] ?? 0);
+    const chars = [18, 12, 6, 0].map((s) => B64[(n >> s) & 63]);
+    text += chars.slice(0, 1 + Math.min(3, packed.length - i)).join("");
+  }
+  return text;
+}
+
+/** Address text -> the 784 input bytes, or null when it is not a whole 28x28 input. */
+export function decodeInput(text, size = 28 * 28) {
+  if (text.length > 2 * size || !/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null;
+  const packed = [];
+  for (let i = 0; i < text.length; i += 4) {
+    const chunk = text.slice(i, i + 4);
+    let n = 0;
+    for (let j = 0; j < 4; j++) n = (n << 6) | (j < chunk.length ? B64.indexOf(chunk[j]) : 0);
+    packed.push((n >> 16) & 255, (n >> 8) & 255, n & 255);
+    packed.length -= 4 - chunk.length; // a chunk of k characters carries k - 1 bytes
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (let i = 0; i < packed.length; i++) {
+    if (packed[i] === 0) {
+      const run = packed[++i]; // the zeros are already there
+      if (!(run >= 1) || at + run > size) return null;
+      at += run;
+    } else {
+      if (at >= size) return null;
+      bytes[at++] = packed[i];
+    }
+  }
+  return at === size ? bytes : null;
 }

@@ -1,5 +1,9 @@
 // Photos in: the file picker, drag and drop onto the pad (or anywhere on the page), and
-// pasting from the clipboard. Each hands one File to onFile.
+// pasting from the clipboard. Each photo is made small enough to send (photo.js), shown to
+// the pad (picture.sending) and handed to onFile. What happens to it is said next to the
+// upload button, in its own live region, not in the top bar far away.
+
+import { preparePhoto } from "./photo.js";
 
 function firstImage(list) {
   for (const item of list || []) {
@@ -9,10 +13,32 @@ function firstImage(list) {
   return null;
 }
 
-export function wireUploads({ input, dropZone, onFile, onRefused }) {
+/**
+ * Returns {say(text, kind)}: the upload's own message line ("busy" | "error" | "idle"), for
+ * the answer's arrival or refusal.
+ */
+export function wireUploads({ input, dropZone, message, picture, onFile }, store) {
+  const say = (text, kind = "idle") => {
+    message.textContent = text;
+    message.dataset.kind = kind;
+    if (kind === "error") picture.refused();
+  };
+  // Any answer shown (the photo's, or a drawing's after it) ends what the line said.
+  store.subscribe(["trace"], ({ trace }) => trace && say(""));
+  let latest = 0;
+  const take = async (original) => {
+    const ticket = ++latest;
+    say(`Reading ${original.name || "the picture"}…`, "busy");
+    const { file, preview } = await preparePhoto(original);
+    if (ticket !== latest) return; // another photo came in meanwhile
+    picture.sending(preview);
+    onFile(file);
+  };
+  const onRefused = (text) => say(text, "error");
+
   input.addEventListener("change", () => {
     const file = input.files?.[0];
-    if (file) onFile(file);
+    if (file) take(file);
     input.value = ""; // choosing the same file again still counts
   });
 
@@ -36,7 +62,7 @@ export function wireUploads({ input, dropZone, onFile, onRefused }) {
     depth = 0;
     dropZone.classList.remove("dragging");
     const file = firstImage(e.dataTransfer.files);
-    if (file) onFile(file);
+    if (file) take(file);
     else onRefused("That was not an image: drop a PNG or JPEG photo.");
   });
 
@@ -44,7 +70,8 @@ export function wireUploads({ input, dropZone, onFile, onRefused }) {
     const file = firstImage(e.clipboardData?.items);
     if (file) {
       e.preventDefault();
-      onFile(file);
+      take(file);
     }
   });
+  return { say };
 }

@@ -74,6 +74,8 @@ test("every layer kind has a caption and a title", () => {
 test("the centring shift reads in words", () => {
   assert.equal(shiftText([4, -0.5]), "moved 4 px down and 0.5 px left to centre its mass");
   assert.equal(shiftText([0, 0]), "already centred on its mass");
+  // Clothes are centred by their bounding box, as Fashion-MNIST was made.
+  assert.equal(shiftText([0.5, 0], "box"), "moved 0.5 px down to centre its box");
 });
 
 test("an input pixel is the trace's byte and byte / 255, worked out without the server", () => {

@@ -91,8 +91,10 @@ def test_a_file_that_is_not_an_image_gets_a_friendly_message(page, tmp_path):
     bad = tmp_path / "notes.png"
     bad.write_text("these are not pixels")
     page.get_by_test_id("upload").set_input_files(str(bad))
-    status = page.locator("#status")
+    # Said next to the upload button, in its own live region, not in the top bar.
+    status = page.locator(".upload-row #upload-message[aria-live=polite]")
     expect(status).to_have_attribute("data-kind", "error", timeout=10000)
+    expect(page.locator("#status")).to_have_text("")
     text = status.inner_text()
     assert "image" in text.lower()
     assert "Traceback" not in text and "Error:" not in text

@@ -48,7 +48,7 @@ def test_undo_after_a_photo_shows_the_drawing_as_a_drawing(page, tmp_path):
 def test_a_failed_upload_keeps_the_drawing_and_its_source(page, tmp_path):
     _drawn_one(page)
     _upload(page, tmp_path, "notes.png", b"these are not pixels")
-    status = page.locator("#status")
+    status = page.locator("#upload-message")
     expect(status).to_have_attribute("data-kind", "error", timeout=10000)
     _predicted(page, "1")
     expect(page.locator("#guesses")).to_contain_text("(from your drawing)")
@@ -56,7 +56,7 @@ def test_a_failed_upload_keeps_the_drawing_and_its_source(page, tmp_path):
 
     blank = io.BytesIO()
     Image.new("L", (64, 64), 255).save(blank, "PNG")
-    page.evaluate("document.getElementById('status').dataset.kind = 'idle'")
+    page.evaluate("document.getElementById('upload-message').dataset.kind = 'idle'")
     _upload(page, tmp_path, "blank.png", blank.getvalue())
     expect(status).to_have_attribute("data-kind", "error", timeout=10000)
     expect(status).to_contain_text("ink")
@@ -66,10 +66,15 @@ def test_a_failed_upload_keeps_the_drawing_and_its_source(page, tmp_path):
 
 def test_rubbing_out_the_whole_drawing_clears_the_answer(page):
     _drawn_one(page)
+    refused = []
+    page.on("response", lambda r: refused.append(r.url) if r.status >= 400 else None)
     page.locator("#tool-eraser").click()
     page.locator("#brush-size").fill("44")
     draw(page, [[(x, 20), (x, 260)] for x in (120, 139, 158)])
     _predicted(page, "")
+    page.wait_for_timeout(300)
+    assert refused == [], "a blank pad was sent and refused"  # each also an error in the console
+    assert page.console.errors == []
     expect(page.get_by_test_id("prediction")).to_have_text("?")
     expect(page.locator("#guesses")).not_to_contain_text("sure it is")
     expect(page.locator("#pad-hint")).to_be_visible()

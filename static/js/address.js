@@ -1,0 +1,63 @@
+// The address bar as the page's state (the rows are declared in state.js, PROPS): read at
+// start and whenever the hash changes, written shortly after any of its properties change,
+// so a teacher can send a link that opens exactly this view.
+
+import { PROPS, fromHash, toHash } from "./state.js";
+
+// Writing the address on every live answer (20 a second while drawing) would make the
+// browser throttle history updates: a new answer is written a quarter of a second later,
+// soon enough to share; anything else a person changed is written at once.
+const WRITE_DELAY_MS = 250;
+
+/** Does `unit` exist in `model` (GET /api/models/{id})? The input counts as a 1x28x28 map. */
+export function unitExists(unit, model) {
+  if (!unit || !model) return false;
+  const shape = unit.layer === "input" ? model.input_shape : model.layers?.find((l) => l.name === unit.layer)?.output_shape;
+  if (!shape) return false;
+  const inside = (v, n) => Number.isInteger(v) && v >= 0 && v < n;
+  if (unit.index !== undefined) return shape.length === 1 && inside(unit.index, shape[0]);
+  return shape.length === 3 && inside(unit.channel, shape[0]) && inside(unit.y, shape[1]) && inside(unit.x, shape[2]);
+}
+
+/** The address's values, its model replaced by `fallback` when the page does not serve it. */
+export function readAddress(hash, modelIds, fallback) {
+  const values = fromHash(hash);
+  if (!modelIds.includes(values.modelId)) values.modelId = fallback;
+  return values;
+}
+
+/**
+ * Wire the address to the store. `switchTo(id)` loads a model unless it is the one shown
+ * (resolves once its layers are built); `askPixels(bytes, source)` asks for the answer to a
+ * 28x28 input. Resolves once the view in the address at start is in place (its answer may
+ * still be on its way).
+ */
+export async function wireAddress(store, { modelIds, fallbackModel, switchTo, askPixels }) {
+  const keys = [...new Set(PROPS.map((p) => p.watch ?? p.key))];
+  let timer = null;
+  const write = () => {
+    clearTimeout(timer);
+    timer = null;
+    const hash = toHash(store.state);
+    history.replaceState(history.state, "", hash ? `#${hash}` : location.pathname + location.search);
+  };
+
+  const apply = async (hash) => {
+    const { modelId, input, selection, explainOpen, ...settings } = readAddress(hash, modelIds, fallbackModel);
+    store.set(settings); // hidden layers, before/after views, large type and the like
+    await switchTo(modelId);
+    if (input) askPixels(input, "shared");
+    const unit = unitExists(selection, store.state.model) ? selection : null;
+    store.set({ selection: unit, explainOpen: Boolean(unit && explainOpen) });
+  };
+
+  await apply(location.hash);
+  store.subscribe(keys, (_, changed) => {
+    if (changed.some((k) => k !== "trace")) write();
+    else if (timer === null) timer = setTimeout(write, WRITE_DELAY_MS);
+  });
+  // Someone edited the address or followed a link to another view of this page.
+  window.addEventListener("hashchange", () => {
+    if (location.hash.slice(1) !== toHash(store.state)) apply(location.hash);
+  });
+}
