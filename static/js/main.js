@@ -8,6 +8,9 @@ import { Highlighter } from "./highlight.js";
 import { addKernelViews } from "./kernels.js";
 import { wireKeyboard } from "./keyboard.js";
 import { Latest } from "./latest.js";
+import { NetworkLayout } from "./layout.js";
+import { Magnifier } from "./magnifier.js";
+import { PanelPlacement } from "./panel-place.js";
 import { NetworkView } from "./network.js";
 import { INITIAL, Store, fromHash, toHash } from "./state.js";
 import { decodeTrace, decodeWeights } from "./trace.js";
@@ -31,7 +34,7 @@ function wireViewSettings(store) {
   };
   large.addEventListener("click", () => store.set({ large: !store.state.large }));
   store.subscribe(["large"], apply);
-  store.subscribe(["hidden", "views", "large"], () => {
+  store.subscribe(["hidden", "views", "large", "overview"], () => {
     const hash = toHash(store.state);
     history.replaceState(null, "", hash ? `#${hash}` : location.pathname + location.search);
   });
@@ -148,12 +151,15 @@ async function start() {
   });
 
   const network = new NetworkView($("layers"), store);
+  new NetworkLayout({ layers: $("layers"), button: $("overview-toggle") }, store, network);
+  new Magnifier($("magnifier"), store, network);
   new Highlighter(store, network, { svg: $("trace-lines"), tip: $("unit-tip"), host: $("network") });
   new AnswerView(
     { prediction: $("prediction"), guesses: $("guesses"), section: $("preprocessing"), steps: $("preprocessing-steps"), note: $("preprocessing-note"), hint: $("pad-hint"), pad: $("draw-pad") },
     store,
   );
   new ExplainPanel({ panel: $("unit-detail"), title: $("detail-title"), body: $("detail-body"), close: $("detail-close") }, store, api);
+  new PanelPlacement($("unit-detail"), store, network);
   wireKeyboard({ container: $("network"), announce: $("announce") }, store, network, pad);
 
   // Load a model's architecture (rows are built from it) and then its weights.

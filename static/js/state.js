@@ -15,6 +15,7 @@ export const INITIAL = {
   hidden: [], // names of hidden layers
   views: {}, // layer name -> "output" | "weighted_input"
   large: false, // projector mode
+  overview: false, // the whole network shrunk to fit the screen (layout.js)
   status: { kind: "idle", text: "" }, // kind: idle | busy | error
 };
 
@@ -74,12 +75,13 @@ export function toHash(state) {
     .map(([k]) => encodeURIComponent(k));
   if (pre.length) parts.push(`pre=${pre.join(",")}`);
   if (state.large) parts.push("large=1");
+  if (state.overview) parts.push("overview=1");
   return parts.join("&");
 }
 
 /** URL hash text -> a patch of view settings; unknown keys and junk are ignored. */
 export function fromHash(hash) {
-  const patch = { hidden: [], views: {}, large: false };
+  const patch = { hidden: [], views: {}, large: false, overview: false };
   const text = hash.startsWith("#") ? hash.slice(1) : hash;
   for (const part of text.split("&")) {
     const [key, value = ""] = part.split("=");
@@ -97,6 +99,7 @@ export function fromHash(hash) {
     if (key === "hide") patch.hidden = names;
     else if (key === "pre") for (const n of names) patch.views[n] = "weighted_input";
     else if (key === "large") patch.large = value === "1";
+    else if (key === "overview") patch.overview = value === "1";
   }
   return patch;
 }

@@ -37,11 +37,13 @@ test("view settings round-trip through the URL hash", () => {
   const state = { ...INITIAL, hidden: ["conv1", "fc2"], views: { conv2: "weighted_input", conv1: "output" }, large: true };
   const hash = toHash(state);
   assert.equal(hash, "hide=conv1,fc2&pre=conv2&large=1");
-  assert.deepEqual(fromHash(`#${hash}`), { hidden: ["conv1", "fc2"], views: { conv2: "weighted_input" }, large: true });
+  assert.deepEqual(fromHash(`#${hash}`), { hidden: ["conv1", "fc2"], views: { conv2: "weighted_input" }, large: true, overview: false });
+  assert.equal(toHash({ ...INITIAL, overview: true }), "overview=1");
+  assert.equal(fromHash("#overview=1").overview, true);
 });
 
 test("a junk hash gives the defaults", () => {
-  assert.deepEqual(fromHash("#%%%&=&hide=%E0"), { hidden: [], views: {}, large: false });
+  assert.deepEqual(fromHash("#%%%&=&hide=%E0"), { hidden: [], views: {}, large: false, overview: false });
 });
 
 test("units compare by place", () => {
