@@ -5,6 +5,8 @@ touch picking through the magnifier, and controls big enough to hit."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from .helpers import SEVEN, draw
@@ -170,21 +172,34 @@ def test_enter_keeps_the_selection_in_place_and_moves_focus_into_the_panel(pages
     assert page.evaluate("document.activeElement.closest('#unit-detail') !== null")
 
 
-def test_hover_and_click_name_the_same_unit_beside_a_cell_boundary(pages):
+def test_hover_and_click_name_the_same_unit_just_past_a_cell_boundary(pages):
+    """A click's own clientY is a whole pixel: just below a line that is not on a whole pixel,
+    it falls in the row above the one the pointer (and the hover) is in."""
     page = pages(LAPTOP)
     canvas = page.locator('.map[data-layer="conv1"][data-channel="1"] canvas')
     canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    cell = box["width"] / 28
-    row = page.locator('section.layer[data-layer="conv1"]')
-    for offset in (-0.3, 0.3):  # a third of a pixel either side of the line between columns 9 and 10
-        point = (box["x"] + 10 * cell + offset, box["y"] + 5.5 * cell)
-        expected = 9 if offset < 0 else 10
+    layers = page.locator("#layers")
+
+    def line():
+        box = canvas.bounding_box()
+        cell = box["height"] / 28
+        return box, cell, box["y"] + 6 * cell  # between rows 5 and 6
+
+    box, cell, y_line = line()
+    if not 0.25 <= y_line % 1 <= 0.75:
+        layers.evaluate("l => (l.style.marginTop = '0.5px')")  # move the lines off whole pixels
+        box, cell, y_line = line()
+    try:
+        assert 0.25 <= y_line % 1 <= 0.75
+        point = (box["x"] + 5.5 * cell, y_line + (y_line % 1) / 2)  # in row 6; its whole pixel is in row 5
+        assert math.floor(point[1]) < y_line
         page.mouse.move(*point)
-        expect(row).to_have_attribute("data-active-x", str(expected))
+        expect(page.locator('section.layer[data-layer="conv1"]')).to_have_attribute("data-active-y", "6")
         page.mouse.click(*point)
-        expect(page.locator("#detail-title")).to_have_text(f"conv1 · map 1, row 5, column {expected}")
+        expect(page.locator("#detail-title")).to_have_text("conv1 · map 1, row 6, column 5")
+    finally:
         page.keyboard.press("Escape")
+        layers.evaluate("l => (l.style.marginTop = '')")
 
 
 def test_the_tooltip_stays_inside_the_window(pages):
