@@ -88,9 +88,11 @@ export class NetworkLayout {
     const { overview, large } = this.store.state;
     const base = large ? 1.6 : 1;
     const narrow = window.innerWidth < NARROW;
+    const start = performance.now();
     this.scale = chooseScale((k, oneLine) => this._fits(k, oneLine), { overview, base, narrow });
     this.network.setScale(this.scale);
+    const ms = performance.now() - start;
     this.layers.dataset.scale = this.scale.toFixed(3);
-    document.dispatchEvent(new CustomEvent("cnnvis:layout", { detail: { scale: this.scale } }));
+    document.dispatchEvent(new CustomEvent("cnnvis:layout", { detail: { scale: this.scale, ms } }));
   }
 }

@@ -266,10 +266,16 @@ SMALL_CONTROLS = """() => [...document.querySelectorAll('button, select, input, 
 @pytest.mark.parametrize(("size", "touch"), [(LAPTOP, False), (PHONE, True)], ids=["1366x768", "390x844"])
 def test_every_control_is_at_least_24_px_square(pages, size, touch):
     page = pages(size, touch)
-    page.locator('.bar-row[data-layer="softmax"][data-index="7"] .bar-track').click()
-    expect(page.get_by_test_id("unit-detail")).to_be_visible()
-    page.locator('section.layer[data-layer="conv2"] .bar-row, .map[data-layer="conv2"]').first.scroll_into_view_if_needed()
-    page.keyboard.press("Escape")
-    page.locator('.map[data-layer="conv2"][data-channel="0"]').scroll_into_view_if_needed()
     page.locator("#layers").evaluate("l => l.querySelectorAll('details').forEach(d => d.open = true)")
     assert page.evaluate(SMALL_CONTROLS) == []
+    # With a conv unit explained: the panel's own buttons (close, one per input map) too.
+    body = page.locator('section.layer[data-layer="conv2"] .layer-body')
+    body.focus()
+    page.keyboard.press("Home")
+    page.keyboard.press("Enter")
+    panel = page.get_by_test_id("unit-detail")
+    expect(panel).to_have_attribute("data-kind", "conv", timeout=10000)
+    assert panel.locator(".channel-picker .chip").count() == 6
+    assert page.evaluate(SMALL_CONTROLS) == []
+    page.keyboard.press("Escape")
+    page.locator("#layers").evaluate("l => l.querySelectorAll('details').forEach(d => d.open = false)")
