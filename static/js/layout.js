@@ -12,7 +12,7 @@ const NARROW = 760; // px of viewport: one column, maps at their plain size, the
  * The largest k in [lo, hi] with fits(k), by bisection (fits is monotone: bigger maps never
  * take less room); null when not even lo fits.
  */
-export function largestFitting(fits, lo, hi, steps = 12) {
+export function largestFitting(fits, lo, hi, steps = 8) {
   if (!fits(lo)) return null;
   if (fits(hi)) return hi;
   for (let i = 0; i < steps; i++) {
@@ -43,17 +43,16 @@ export class NetworkLayout {
   constructor({ layers, button }, store, network) {
     Object.assign(this, { layers, store, network });
     this.scale = 1;
-    let pending = false;
-    this.schedule = () => {
-      if (pending) return;
-      pending = true;
-      requestAnimationFrame(() => {
-        pending = false;
-        this.fit();
-      });
-    };
-    window.addEventListener("resize", this.schedule);
-    store.subscribe(["model", "hidden", "large", "overview"], this.schedule);
+    // On the next frame after a change of view; after a resize, once the window has stopped
+    // changing size for a moment, not on every step of a drag. A new model's rows are fitted
+    // by the caller right after they are built, before the page says it is ready.
+    let timer = 0;
+    const soon = () => requestAnimationFrame(() => this.fit());
+    window.addEventListener("resize", () => {
+      clearTimeout(timer);
+      timer = setTimeout(soon, 120);
+    });
+    store.subscribe(["hidden", "large", "overview"], soon);
     store.subscribe(["overview"], () => this._showMode());
     button.addEventListener("click", () => store.set({ overview: !store.state.overview }));
     this.button = button;
@@ -72,6 +71,13 @@ export class NetworkLayout {
    */
   _fits(k, oneLine) {
     this.network.setScale(k);
+    // Scales that round to the same whole-pixel cells lay out the same: measure each once.
+    const key = `${oneLine} ${[...this.network.rows.values()].map((row) => row.view.cell ?? "").join()}`;
+    if (!this.measured.has(key)) this.measured.set(key, this._measure(oneLine));
+    return this.measured.get(key);
+  }
+
+  _measure(oneLine) {
     const root = document.documentElement;
     const bottom = this.layers.getBoundingClientRect().bottom + window.scrollY;
     if (bottom > window.innerHeight - 8 || root.scrollWidth > root.clientWidth) return false;
@@ -89,6 +95,7 @@ export class NetworkLayout {
     const base = large ? 1.6 : 1;
     const narrow = window.innerWidth < NARROW;
     const start = performance.now();
+    this.measured = new Map();
     this.scale = chooseScale((k, oneLine) => this._fits(k, oneLine), { overview, base, narrow });
     this.network.setScale(this.scale);
     const ms = performance.now() - start;

@@ -151,7 +151,7 @@ async function start() {
   });
 
   const network = new NetworkView($("layers"), store);
-  new NetworkLayout({ layers: $("layers"), button: $("overview-toggle") }, store, network);
+  const layout = new NetworkLayout({ layers: $("layers"), button: $("overview-toggle") }, store, network);
   new Magnifier($("magnifier"), store, network);
   new Highlighter(store, network, { svg: $("trace-lines"), tip: $("unit-tip"), host: $("network") });
   new AnswerView(
@@ -179,6 +179,7 @@ async function start() {
       dropKernels();
       network.build(model);
       dropKernels = addKernelViews(network, store);
+      layout.fit();
       body.dataset.ready = "true";
       // The same input, the new model: the photo if one was shown, else the drawing.
       if (shown === "upload" && lastFile) askUpload(lastFile);

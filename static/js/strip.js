@@ -59,6 +59,7 @@ export class Strip {
     const { cw, ch } = this.layout;
     const width = this.labelled ? Math.round(cw * Math.max(1, k)) : Math.max(1, Math.round(cw * k));
     const height = Math.max(4, Math.round(ch * k));
+    this.cell = `${width}x${height}`;
     this.el.style.setProperty("--cw", `${width}px`);
     this.el.style.setProperty("--ch", `${height}px`);
     this.labelRow?.style.setProperty("--cw", `${width}px`);
