@@ -8,6 +8,7 @@ export class OutputBars {
     this.n = shape[0];
     this.el = document.createElement("div");
     this.el.className = "bars";
+    this.el.style.setProperty("--n", String(this.n));
     this.rows = [];
     for (let i = 0; i < this.n; i++) {
       const row = document.createElement("div");
@@ -36,15 +37,16 @@ export class OutputBars {
     for (let i = 0; i < this.n; i++) {
       const { row, fill, value } = this.rows[i];
       const p = data ? data[i] : 0;
-      fill.style.width = `${Math.max(0, Math.min(1, p)) * 100}%`;
+      // The share as a number: the CSS draws it as a width, or as a height in a column chart.
+      fill.style.setProperty("--p", String(Math.max(0, Math.min(1, p))));
       value.textContent = data ? percent(p) : "";
       row.classList.toggle("first", best[0]?.index === i);
       row.classList.toggle("second", best[1]?.index === i);
     }
   }
 
-  unitAt(event) {
-    const row = event.target.closest?.(".bar-row");
+  unitAt(point) {
+    const row = point.target.closest?.(".bar-row");
     if (!row || row.parentNode !== this.el) return null;
     return { layer: this.layer, index: Number(row.dataset.index) };
   }

@@ -172,7 +172,13 @@ export class Highlighter {
     if (r.width === 0) return;
     this.tip.textContent = `${unit.layer} · ${unitText(unit)} = ${value === null ? "–" : fmt(value)}`;
     this.tip.hidden = false;
-    this.tip.style.left = `${r.right - origin.left + 6}px`;
-    this.tip.style.top = `${r.top - origin.top - 26}px`;
+    // Right of the unit and above it; on the left when that would leave the window.
+    const tip = this.tip.getBoundingClientRect();
+    const right = document.documentElement.clientWidth - 4;
+    let x = r.right + 6;
+    if (x + tip.width > right) x = Math.max(4, r.left - 6 - tip.width);
+    const y = r.top - 26 < 4 ? r.bottom + 6 : r.top - 26;
+    this.tip.style.left = `${x - origin.left}px`;
+    this.tip.style.top = `${y - origin.top}px`;
   }
 }

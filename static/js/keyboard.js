@@ -35,10 +35,11 @@ export function wireKeyboard({ container, announce }, store, network, pad) {
 
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && store.state.explainOpen) {
+      // Asked before the panel hides: a hidden panel loses its focus to the page.
+      const inPanel = document.activeElement?.closest?.(".detail");
       store.set({ explainOpen: false });
       const sel = store.state.selection;
-      const inPanel = document.activeElement?.closest?.(".detail");
-      if (inPanel && sel) network.row(sel.layer)?.body.focus();
+      if (inPanel && sel) network.row(sel.layer)?.body.focus({ preventScroll: true });
       e.preventDefault();
     } else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z" && !e.target.closest?.("input, select, textarea")) {
       pad.undo();

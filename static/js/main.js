@@ -8,6 +8,9 @@ import { Highlighter } from "./highlight.js";
 import { addKernelViews } from "./kernels.js";
 import { wireKeyboard } from "./keyboard.js";
 import { Latest } from "./latest.js";
+import { NetworkLayout } from "./layout.js";
+import { Magnifier } from "./magnifier.js";
+import { PanelPlacement } from "./panel-place.js";
 import { NetworkView } from "./network.js";
 import { prepare, steps as prepareSteps } from "./prepare.js";
 import { INITIAL, Store } from "./state.js";
@@ -160,12 +163,15 @@ async function start() {
   const uploads = wireUploads({ input: $("upload"), dropZone: $("drop-zone"), message: $("upload-message"), picture, onFile: askUpload }, store);
 
   const network = new NetworkView($("layers"), store);
+  const layout = new NetworkLayout({ layers: $("layers"), button: $("overview-toggle") }, store, network);
+  new Magnifier($("magnifier"), store, network);
   new Highlighter(store, network, { svg: $("trace-lines"), tip: $("unit-tip"), host: $("network") });
   new AnswerView(
     { prediction: $("prediction"), guesses: $("guesses"), section: $("preprocessing"), steps: $("preprocessing-steps"), note: $("preprocessing-note"), hint: $("pad-hint"), pad: $("draw-pad") },
     store,
   );
   new ExplainPanel({ panel: $("unit-detail"), title: $("detail-title"), body: $("detail-body"), close: $("detail-close") }, store, api);
+  new PanelPlacement($("unit-detail"), store, network);
   wireKeyboard({ container: $("network"), announce: $("announce") }, store, network, pad);
 
   // Load a model's architecture (rows are built from it) and then its weights.
@@ -186,6 +192,7 @@ async function start() {
       dropKernels();
       network.build(model);
       dropKernels = addKernelViews(network, store);
+      layout.fit();
       body.dataset.ready = "true";
       // The same input, the new model: the photo if one was shown, else the drawing.
       if (shown === "upload" && lastFile) askUpload(lastFile);

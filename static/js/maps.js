@@ -2,6 +2,7 @@
 // with image-rendering: pixelated. Owns its DOM; data arrives through update().
 
 import { paintValues } from "./colormap.js";
+import { cellAt } from "./pointer.js";
 
 /** Pixels per unit so a map of width w shows at a comfortable size (28 -> 3, 10 -> 6, 5 -> 10). */
 export function cellSize(w) {
@@ -17,7 +18,8 @@ export class MapGrid {
     this.maps = [];
     this.contexts = [];
     this.images = [];
-    body.style.setProperty("--cell", `${cellSize(w)}px`);
+    this.body = body;
+    this.setScale(1);
     body.style.setProperty("--w", String(w));
     body.style.setProperty("--h", String(h));
     for (let ch = 0; ch < c; ch++) {
@@ -56,17 +58,19 @@ export class MapGrid {
     }
   }
 
-  /** The unit under a pointer event, or null. */
-  unitAt(event) {
-    const map = event.target.closest?.(".map");
+  /** Scale every map by k (layout.js fits the network to the screen): whole CSS pixels per unit. */
+  setScale(k) {
+    this.cell = Math.max(1, Math.round(cellSize(this.shape[2]) * k));
+    this.body.style.setProperty("--cell", `${this.cell}px`);
+  }
+
+  /** The unit under a pointer position {x, y, target} (see pointer.js), or null. */
+  unitAt(point) {
+    const map = point.target.closest?.(".map");
     if (!map || !this.maps.includes(map)) return null;
-    const canvas = map.firstChild;
-    const rect = canvas.getBoundingClientRect();
     const [, h, w] = this.shape;
-    const x = Math.floor(((event.clientX - rect.left) / rect.width) * w);
-    const y = Math.floor(((event.clientY - rect.top) / rect.height) * h);
-    if (x < 0 || y < 0 || x >= w || y >= h) return null;
-    return { layer: this.layer, channel: Number(map.dataset.channel), y, x };
+    const cell = cellAt(point.x, point.y, map.firstChild.getBoundingClientRect(), w, h);
+    return cell && { layer: this.layer, channel: Number(map.dataset.channel), y: cell.row, x: cell.col };
   }
 
   /** Where a region of channel c sits: the host element and [left, top, width, height] as fractions. */

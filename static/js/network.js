@@ -4,6 +4,7 @@
 import { LayerRow } from "./rows.js";
 import { layerTable } from "./receptive.js";
 import { sameUnit } from "./state.js";
+import { PointerMemory } from "./pointer.js";
 
 export class NetworkView {
   constructor(container, store) {
@@ -11,11 +12,17 @@ export class NetworkView {
     this.store = store;
     this.rows = new Map();
     this.lastPaint = 0;
+    // A tap that lands on units too small for a finger: the magnifier (magnifier.js) takes it
+    // and returns true; otherwise the tap selects like a click.
+    this.onTap = () => false;
+    this.pointer = new PointerMemory(container);
     container.addEventListener("pointermove", (e) => this._hover(e));
     container.addEventListener("pointerleave", () => this.store.set({ hover: null }));
     container.addEventListener("click", (e) => {
-      const unit = this.unitAt(e);
-      if (unit) this.store.set({ selection: unit, explainOpen: true });
+      const point = this.pointer.clickPoint(e);
+      const unit = this.unitAt(point);
+      if (!unit || (point.type === "touch" && this.onTap(unit, point))) return;
+      this.store.set({ selection: unit, explainOpen: true });
     });
     store.subscribe(["trace", "views"], () => this.paint());
     store.subscribe(["hidden"], () => this._applyHidden());
@@ -65,15 +72,21 @@ export class NetworkView {
     return this.lastPaint;
   }
 
-  unitAt(event) {
-    const rowEl = event.target.closest?.(".layer");
+  /** Scale every row's units by k (layout.js measures what fits). */
+  setScale(k) {
+    for (const row of this.rows.values()) row.view.setScale?.(k);
+  }
+
+  /** The unit under a pointer position {x, y, target} (pointer.js), or null. */
+  unitAt(point) {
+    const rowEl = point.target.closest?.(".layer");
     if (!rowEl) return null;
     const row = this.rows.get(rowEl.dataset.layer);
-    return row ? row.view.unitAt(event) : null;
+    return row ? row.view.unitAt(point) : null;
   }
 
   _hover(event) {
-    const unit = this.unitAt(event);
+    const unit = this.unitAt({ x: event.clientX, y: event.clientY, target: event.target });
     if (!sameUnit(unit, this.store.state.hover)) this.store.set({ hover: unit });
   }
 

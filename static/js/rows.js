@@ -57,8 +57,8 @@ export class LayerRow {
     h2.id = `title-${name}`;
     this.el.setAttribute("aria-labelledby", h2.id);
     head.append(h2, el("span", "shape", shapeText(shape)));
+    // The tools are the head's sibling, so the layout can put them beside the maps on a wide screen.
     const tools = el("div", "head-tools");
-    head.append(tools);
     this.switch = null;
     if (info && (kind === "conv" || kind === "dense") && info.activation) {
       this.switch = el("div", "view-switch");
@@ -80,7 +80,7 @@ export class LayerRow {
     this.toggle.setAttribute("aria-label", `Hide ${name}`);
     this.toggle.addEventListener("click", () => callbacks.onToggle(name));
     tools.append(this.toggle);
-    this.el.append(head, el("p", "caption", captionFor(info, isLastDense, shape)));
+    this.el.append(head, tools, el("p", "caption", captionFor(info, isLastDense, shape)));
 
     this.body = el("div", "layer-body");
     this.body.id = `body-${name}`;

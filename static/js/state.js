@@ -16,6 +16,7 @@ export const INITIAL = {
   hidden: [], // names of hidden layers
   views: {}, // layer name -> "output" | "weighted_input"
   large: false, // projector mode
+  overview: false, // the whole network shrunk to fit the screen (layout.js)
   status: { kind: "idle", text: "" }, // kind: idle | busy | error
 };
 
@@ -102,6 +103,7 @@ export const PROPS = [
     read: (text) => Object.fromEntries(list.read(text).map((n) => [n, "weighted_input"])),
   },
   { name: "large", key: "large", fallback: false, ...flag },
+  { name: "overview", key: "overview", fallback: false, ...flag },
 ];
 
 function decodeName(text) {

@@ -2,6 +2,7 @@
 // CSS. Owns its DOM; data arrives through update().
 
 import { paintValues } from "./colormap.js";
+import { cellAt } from "./pointer.js";
 
 /**
  * Columns, rows and cell size for n units: one row up to 120, else rows of up to 200.
@@ -14,7 +15,7 @@ export function stripLayout(n, labels = null) {
   }
   const cols = n <= 120 ? n : Math.min(200, Math.ceil(n / Math.ceil(n / 200)));
   const rows = Math.ceil(n / cols);
-  const cw = Math.max(3, Math.min(24, Math.floor(720 / cols)));
+  const cw = Math.max(3, Math.min(24, Math.floor(480 / cols)));
   return { cols, rows, cw, ch: rows > 1 ? 14 : 22 };
 }
 
@@ -23,13 +24,13 @@ export class Strip {
     this.layer = layer;
     this.n = shape[0];
     this.layout = stripLayout(this.n, labels);
-    const { cols, rows, cw, ch } = this.layout;
+    const { cols, rows } = this.layout;
     this.el = document.createElement("div");
     this.el.className = "strip";
     this.el.dataset.layer = layer;
-    for (const [k, v] of Object.entries({ "--cols": cols, "--rows": rows, "--cw": `${cw}px`, "--ch": `${ch}px` })) {
-      this.el.style.setProperty(k, String(v));
-    }
+    this.labelled = Boolean(labels);
+    this.el.style.setProperty("--cols", String(cols));
+    this.el.style.setProperty("--rows", String(rows));
     const canvas = document.createElement("canvas");
     canvas.width = cols;
     canvas.height = rows;
@@ -40,7 +41,7 @@ export class Strip {
       const row = document.createElement("div");
       row.className = "strip-labels";
       row.style.setProperty("--cols", String(cols));
-      row.style.setProperty("--cw", `${cw}px`);
+      this.labelRow = row;
       for (const text of labels) {
         const span = document.createElement("span");
         span.textContent = text;
@@ -50,6 +51,18 @@ export class Strip {
     }
     this.ctx = canvas.getContext("2d");
     this.image = this.ctx.createImageData(cols, rows);
+    this.setScale(1);
+  }
+
+  /** Scale the cells by k (layout.js); class names keep the width they need to be read. */
+  setScale(k) {
+    const { cw, ch } = this.layout;
+    const width = this.labelled ? Math.round(cw * Math.max(1, k)) : Math.max(1, Math.round(cw * k));
+    const height = Math.max(4, Math.round(ch * k));
+    this.cell = `${width}x${height}`;
+    this.el.style.setProperty("--cw", `${width}px`);
+    this.el.style.setProperty("--ch", `${height}px`);
+    this.labelRow?.style.setProperty("--cw", `${width}px`);
   }
 
   update(data, scale) {
@@ -60,15 +73,13 @@ export class Strip {
     this.ctx.putImageData(this.image, 0, 0);
   }
 
-  unitAt(event) {
-    if (event.target !== this.canvas) return null;
-    const rect = this.canvas.getBoundingClientRect();
+  /** The unit under a pointer position {x, y, target} (see pointer.js), or null. */
+  unitAt(point) {
+    if (point.target !== this.canvas) return null;
     const { cols, rows } = this.layout;
-    const col = Math.floor(((event.clientX - rect.left) / rect.width) * cols);
-    const row = Math.floor(((event.clientY - rect.top) / rect.height) * rows);
-    const index = row * cols + col;
-    if (col < 0 || row < 0 || col >= cols || index >= this.n) return null;
-    return { layer: this.layer, index };
+    const cell = cellAt(point.x, point.y, this.canvas.getBoundingClientRect(), cols, rows);
+    const index = cell ? cell.row * cols + cell.col : this.n;
+    return index < this.n ? { layer: this.layer, index } : null;
   }
 
   /** Units c0..c1 as a box over the strip: exact for one row, the rows it spans otherwise. */

@@ -52,6 +52,7 @@ test("a whole view round-trips through the address", () => {
     hidden: ["pool1"],
     views: { conv1: "weighted_input" },
     large: true,
+    overview: true,
   };
   const back = fromHash(`#${toHash(state)}`);
   assert.equal(back.modelId, "fashion");
@@ -61,6 +62,7 @@ test("a whole view round-trips through the address", () => {
   assert.deepEqual(back.hidden, ["pool1"]);
   assert.deepEqual(back.views, { conv1: "weighted_input" });
   assert.equal(back.large, true);
+  assert.equal(back.overview, true);
 });
 
 test("the defaults leave no trace in the address, and an empty address gives the defaults", () => {

@@ -43,10 +43,14 @@ def test_keyboard_moves_the_selection_and_enter_explains(page):
     panel = page.get_by_test_id("unit-detail")
     expect(panel).to_be_visible()
     expect(page.locator("#detail-title")).to_have_text("conv2 · map 0, row 2, column 2")
-    page.keyboard.press("PageDown")
-    expect(page.locator("#detail-title")).to_have_text("conv2 · map 1, row 2, column 2")
+    assert page.evaluate("document.activeElement.closest('#unit-detail') !== null")  # focus went into the panel
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    page.keyboard.press("PageDown")  # focus is back on the layer
     expect(row).to_have_attribute("data-active-channel", "1")
     expect(page.locator("#announce")).to_contain_text("conv2, map 1, row 2, column 2")
+    page.keyboard.press("Enter")
+    expect(page.locator("#detail-title")).to_have_text("conv2 · map 1, row 2, column 2")
     page.keyboard.press("Escape")
     expect(panel).to_be_hidden()
 

@@ -77,6 +77,7 @@ def test_pool_softmax_and_dense_units_explain_themselves(page, network):
     assert _number(panel.locator(".result").last.inner_text()) == pytest.approx(
         float(trace["softmax"].output[7]), abs=1e-3
     )
+    page.keyboard.press("Escape")  # the panel lies over the far side of the window: uncover fc2's first unit
     strip = page.locator('.strip[data-layer="fc2"] canvas')
     box = strip.bounding_box()
     page.mouse.click(box["x"] + 2, box["y"] + box["height"] / 2)
