@@ -13,6 +13,7 @@ import pytest
 
 from app.api.schemas import model_detail
 from app.models import load_model
+from app.nn.datasets import Preparation
 from app.nn.receptive import receptive_field
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,6 +83,7 @@ def test_colour_model_units_get_the_same_receptive_field_from_the_page_and_the_s
         id, name, metadata = "colour", "colour", {}
         network = Network.initialise(COLOUR32)
         architecture = COLOUR32
+        preparation = Preparation(kind="photo")
 
     detail = model_detail(Held)
     rng = np.random.default_rng(0)

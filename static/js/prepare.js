@@ -173,8 +173,10 @@ export function prepare(grey, width, height, { box = 20, centre = "mass" } = {})
   for (let i = 0; i < fitted.data.length; i++) fitted.data[i] = Math.min(1, Math.max(0, fitted.data[i]));
 
   const [cy, cx] = centreOf(fitted, centre);
-  const top = Math.min(Math.max(roundEven(CENTRE - cy), 0), SIZE - fitH);
-  const left = Math.min(Math.max(roundEven(CENTRE - cx), 0), SIZE - fitW);
+  // A centre of mass goes on 14 (MNIST's mean); a box's middle on 13.5, so its margins are equal.
+  const target = centre === "mass" ? CENTRE : (SIZE - 1) / 2;
+  const top = Math.min(Math.max(roundEven(target - cy), 0), SIZE - fitH);
+  const left = Math.min(Math.max(roundEven(target - cx), 0), SIZE - fitW);
   const pixels = new Uint8Array(SIZE * SIZE);
   for (let y = 0; y < fitH; y++) {
     for (let x = 0; x < fitW; x++) pixels[(top + y) * SIZE + left + x] = roundEven(f32(fitted.data[y * fitW + x] * 255));

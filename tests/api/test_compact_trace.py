@@ -154,5 +154,5 @@ def test_an_image_cannot_ask_for_a_compact_trace(client):
 
 
 def test_the_model_says_how_a_drawing_is_prepared(client):
-    assert client.get("/api/models/mnist").json()["preparation"] == {"box": 20, "centre": "mass"}
-    assert client.get("/api/models/fashion").json()["preparation"] == {"box": 28, "centre": "box"}
+    assert client.get("/api/models/mnist").json()["preparation"] == {"kind": "ink", "box": 20, "centre": "mass"}
+    assert client.get("/api/models/fashion").json()["preparation"] == {"kind": "ink", "box": 28, "centre": "box"}
