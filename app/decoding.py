@@ -28,6 +28,12 @@ ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
 OPENED_AS = frozenset(ALLOWED_FORMATS) | {"MPO"}
 FORMAT_LIST = "PNG, JPEG, GIF, BMP or WebP"
 
+# A progressive JPEG is decoded one scan at a time, each scan a pass over every 8x8 block, so
+# a 5 MB file of 140,000 tiny scans takes minutes. libjpeg's progressive scripts write 6 scans
+# for grey, 10 for colour, 18 for CMYK; 32 leaves room for other encoders and refuses the file
+# that is built to stall the server.
+MAX_JPEG_SCANS = 32
+
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1", b"heif"}
 AVIF_BRANDS = {b"avif", b"avis"}
 
@@ -86,6 +92,24 @@ def _iso_brands(data: bytes) -> set[bytes]:
     return {data[i : i + 4] for i in range(8, length - 3, 4) if i != 12}  # offset 12 is the minor version
 
 
+def jpeg_scans(data: bytes) -> int:
+    """How many scans (SOS markers) a JPEG holds. The segments before the first scan are
+    stepped over by their lengths (an EXIF block may hold any bytes); after it, a 0xFF byte in
+    the compressed data is always followed by 0x00 or a restart marker, so 0xFF 0xDA is a scan."""
+    at = 2  # after the start-of-image marker
+    while at + 4 <= len(data):
+        if data[at] != 0xFF:
+            return 0  # not a marker where one must be: the decoder will call the file damaged
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            at += 1
+        elif marker == 0xDA:
+            return data.count(b"\xff\xda", at)
+        else:
+            at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+    return 0
+
+
 def _opened(data: bytes, max_pixels: int) -> Image.Image:
     """The file identified, its size checked, its first frame selected; pixels not yet decoded."""
     if not data:
@@ -96,6 +120,10 @@ def _opened(data: bytes, max_pixels: int) -> Image.Image:
     image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
     if image.format not in OPENED_AS:  # belt and braces: Pillow answered with another plugin
         raise ImageError(415, f"This file is not an image we can read: upload a picture saved as {FORMAT_LIST}.")
+    if image.format in ("JPEG", "MPO") and jpeg_scans(data) > MAX_JPEG_SCANS:
+        raise ImageError(
+            422, "This JPEG is stored in far more passes than cameras and editors write: save it again as PNG or JPEG."
+        )
     width, height = image.size
     if width * height > max_pixels:
         raise ImageError(413, f"The image is {width}x{height} pixels; at most {max_pixels // 1_000_000} megapixels please.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 
 from ..nn.explain import explain_unit
 from ..preprocess import ImageError, preprocess_bytes
@@ -40,7 +40,9 @@ async def _preprocess(data: bytes, model, settings) -> tuple:
     except ImageError as err:
         raise ApiError(err.status, str(err)) from None
     except Busy:
-        raise ApiError(503, BUSY) from None
+        # An HTTPException rather than an ApiError, for its headers: Retry-After tells a
+        # client when trying again is worth it.
+        raise HTTPException(503, BUSY, headers={"Retry-After": "2"}) from None
     return pre.pixels.reshape(shape), pre
 
 

@@ -215,3 +215,43 @@ def test_damaged_files_in_every_promised_format_get_an_answer_or_a_4xx():
             assert str(err).endswith(".")
             statuses.add(err.status)
     assert {200, 415, 422} <= statuses  # the damage was varied enough to reach each outcome
+
+
+# -- progressive JPEGs --------------------------------------------------------------------
+def progressive_seven(mode: str, extra_scans: int = 0) -> bytes:
+    """The 7 of two bars as a progressive JPEG, its last scan repeated `extra_scans` times more."""
+    image = Image.new("L", (1000, 800), 230)
+    image.paste(20, (250, 150, 750, 210))
+    image.paste(20, (450, 150, 510, 650))
+    raw = image_bytes(image.convert(mode), "JPEG", progressive=True, quality=80)
+    end, last = raw.rindex(b"\xff\xd9"), raw.rindex(b"\xff\xda")
+    return raw[:end] + raw[last:end] * extra_scans + raw[end:]
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "CMYK"])  # 6, 10 and 18 scans as libjpeg writes them
+def test_upload_of_an_ordinary_progressive_jpeg_is_read(client, mode):
+    response = upload(client, progressive_seven(mode), filename="seven.jpg", mime="image/jpeg")
+    assert response.status_code == 200, response.text
+    assert response.json()["label"] == 7
+
+
+def test_upload_of_a_jpeg_of_a_hundred_scans_is_refused_before_decoding(client):
+    # Each scan is a pass over every block: 140,000 tiny scans in 5 MB took minutes to decode.
+    raw = progressive_seven("L", extra_scans=100)
+    assert raw.count(b"\xff\xda") == 106
+    response = upload(client, raw, filename="seven.jpg", mime="image/jpeg")
+    assert response.status_code == 422
+    assert "passes" in response.json()["detail"]
+
+
+def test_scan_markers_inside_a_comment_segment_are_not_counted_as_scans(client):
+    # A segment before the image data (a comment, EXIF) may hold any bytes, 0xFF 0xDA included;
+    # only the scans of the compressed data count.
+    payload = b"\xff\xda" * 60
+    comment = b"\xff\xfe" + (len(payload) + 2).to_bytes(2, "big") + payload
+    plain = progressive_seven("L")
+    raw = plain[:2] + comment + plain[2:]
+    assert raw.count(b"\xff\xda") == 66
+    response = upload(client, raw, filename="seven.jpg", mime="image/jpeg")
+    assert response.status_code == 200, response.text
+    assert response.json()["label"] == 7

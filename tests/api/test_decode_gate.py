@@ -93,6 +93,7 @@ def test_upload_that_waits_past_the_limit_is_503_with_a_sentence_and_the_slot_co
         second = upload(test_client, raw)
         assert second.status_code == 503
         assert second.json()["detail"] == BUSY
+        assert second.headers["Retry-After"] == "2"
         decoder.hold.set()
         assert first.result().status_code == 200
     third = upload(test_client, raw)  # the slot is free again: nothing leaked with the 503
