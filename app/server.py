@@ -67,6 +67,7 @@ class HttpProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self.limits = type(self).settings or _env_settings()
         self.awaiting_headers = True  # between the end of one request and the end of the next one's headers
+        self.headers_begun = False  # the parser has the start of a request whose headers have not ended
         self.header_bytes = 0
         self.header_timer = None
         self.body_timer = None
@@ -131,14 +132,20 @@ class HttpProtocol(HttpToolsProtocol):
     # -- headers --------------------------------------------------------------------------
     def data_received(self, data: bytes) -> None:
         if self.awaiting_headers:
-            if self.header_timer is None:  # the clock starts at a request's first byte
-                self.header_timer = self.loop.call_later(self.limits.header_timeout, self._headers_too_slow)
             self.header_bytes += len(data)
             if self.header_bytes > self.limits.max_header_bytes and not self._headers_end_in_time(data):
                 self._refuse(b"431 Request Header Fields Too Large",
                              HEADERS_TOO_LARGE.format(kb=self.limits.max_header_bytes / 1024))
                 return
         super().data_received(data)
+        # Clocks start only for a request that did not arrive whole in one read: a drawing's
+        # request, headers and body together, never sets a timer.
+        if self.transport.is_closing():
+            return
+        if self.awaiting_headers and self.header_timer is None and (self.headers_begun or self.header_bytes):
+            self.header_timer = self.loop.call_later(self.limits.header_timeout, self._headers_too_slow)
+        elif not self.awaiting_headers and self.body_timer is None:
+            self.body_timer = self.loop.call_later(self.limits.body_timeout, self._body_too_slow)
 
     def _headers_end_in_time(self, data: bytes) -> bool:
         """Whether the headers end in this chunk within the limit (the rest of it is body)."""
@@ -146,13 +153,16 @@ class HttpProtocol(HttpToolsProtocol):
         ends = [i + len(mark) for mark in HEADER_END if (i := data.find(mark)) != -1]
         return bool(ends) and before + min(ends) <= self.limits.max_header_bytes
 
+    def on_message_begin(self) -> None:
+        self.headers_begun = True
+        super().on_message_begin()
+
     def on_headers_complete(self) -> None:
-        self.awaiting_headers = False
+        self.awaiting_headers = self.headers_begun = False
         self.idle.pop(self, None)
         if self.header_timer is not None:
             self.header_timer.cancel()
             self.header_timer = None
-        self.body_timer = self.loop.call_later(self.limits.body_timeout, self._body_too_slow)
         super().on_headers_complete()
 
     def _headers_too_slow(self) -> None:

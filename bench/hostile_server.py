@@ -101,12 +101,16 @@ def _post_forever(address, kind: str, active, stop, counts) -> None:
             time.sleep(0.05)
 
 
-def measure_json_delay(base_url: str, kinds=("numbers", "image"), rounds: int = 5, window: int = 30) -> dict:
+def measure_json_delay(base_url: str, kinds=("numbers", "image"), rounds: int = 5, window: int = 30,
+                       server_cpu=None) -> dict:
     """Normal /api/predict latency alone and while four clients post ~5 MB JSON bodies.
 
     The two are measured in alternating windows (`window` requests alone, then `window` under
     the flood, `rounds` times), so that whatever else the machine is doing weighs on both alike.
+    With `server_cpu` (a function giving the server's CPU seconds so far), also the server's CPU
+    time per hostile body, a figure that depends less on what else the machine runs.
     """
+    cpu = server_cpu or (lambda: 0.0)
     address = _address(base_url)
     _normal_latencies(address, 20)  # warm up
     context = multiprocessing.get_context("spawn")
@@ -118,14 +122,17 @@ def measure_json_delay(base_url: str, kinds=("numbers", "image"), rounds: int = 
         for client in clients:
             client.start()
         time.sleep(2.0)  # the clients have built their bodies
-        alone, loaded, errors, flood_s, flood_bodies = [], [], 0, 0.0, 0
+        alone, loaded, errors, flood_s, flood_bodies, cpu_alone, cpu_flood = [], [], 0, 0.0, 0, 0.0, 0.0
         for _ in range(rounds):
+            c = cpu()
             times, _ = _normal_latencies(address, window)
+            cpu_alone += cpu() - c
             alone += times
             active.set()
             time.sleep(1.0)  # the bodies are flowing
-            before, started = posted.value, time.perf_counter()
+            before, started, c = posted.value, time.perf_counter(), cpu()
             times, statuses = _normal_latencies(address, window)
+            cpu_flood += cpu() - c
             flood_s += time.perf_counter() - started
             flood_bodies += posted.value - before
             loaded += times
@@ -142,6 +149,7 @@ def measure_json_delay(base_url: str, kinds=("numbers", "image"), rounds: int = 
             "alone": a, "flood": f, "errors": errors,
             "delay_p50_ms": f["p50_ms"] - a["p50_ms"], "delay_p95_ms": f["p95_ms"] - a["p95_ms"],
             "hostile_bodies_per_s": flood_bodies / flood_s,
+            "server_cpu_ms_per_body": (cpu_flood - cpu_alone) * 1000 / max(flood_bodies, 1) if server_cpu else None,
         }
     return result
 
@@ -227,6 +235,11 @@ class CnnvisServer:
                 raise RuntimeError("cnnvis serve did not answer within 60 s")
             time.sleep(0.1)
 
+    def cpu_s(self) -> float:
+        """User + system CPU seconds the server has used so far (Linux)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         self.process.terminate()
         try:
@@ -246,8 +259,9 @@ def report(delay: dict, half_open: dict) -> str:
         "",
         f"## A drawing's /api/predict while {HOSTILE_CLIENTS} clients post ~5 MB JSON bodies",
         "",
-        "| flood of | alone p50 / p95 ms | in the flood p50 / p95 / max ms | + p50 ms | + p95 ms | errors | bodies/s |",
-        "|---|---|---|---|---|---|---|",
+        "| flood of | alone p50 / p95 ms | in the flood p50 / p95 / max ms | + p50 ms | + p95 ms | errors | bodies/s "
+        "| server CPU ms per body |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     names = {"numbers": "bodies of ~600,000 numbers", "image": "bodies of one 5 MB string"}
     for kind in ("numbers", "image"):
@@ -256,7 +270,7 @@ def report(delay: dict, half_open: dict) -> str:
             lines.append(f"| {names[kind]} | {a['p50_ms']:.1f} / {a['p95_ms']:.1f} | "
                          f"{f['p50_ms']:.1f} / {f['p95_ms']:.1f} / {f['max_ms']:.1f} | "
                          f"{d['delay_p50_ms']:+.1f} | {d['delay_p95_ms']:+.1f} | {d['errors']} | "
-                         f"{d['hostile_bodies_per_s']:.1f} |")
+                         f"{d['hostile_bodies_per_s']:.1f} | {d['server_cpu_ms_per_body'] or 0:.0f} |")
     h = half_open
     closed = "never, within the wait" if h["all_closed_after_s"] is None else f"{h['all_closed_after_s']:.1f} s"
     lines += [
@@ -283,7 +297,7 @@ def report(delay: dict, half_open: dict) -> str:
 def main() -> int:
     server = CnnvisServer()
     try:
-        delay = measure_json_delay(server.url)
+        delay = measure_json_delay(server.url, server_cpu=server.cpu_s)
         half_open = measure_half_open(server.url, 1100)
     finally:
         server.stop()

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from starlette.requests import Request
 
 from ..models import Model
 from ..preprocess import ImageError, decode_data_url
@@ -33,6 +34,24 @@ LONG_STRING = 4096  # a string longer than this in a large body is cut out befor
 SLICE = 64 * 1024  # bytes one C call works through before the event loop may have its turn
 
 _parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cnnvis-json")
+
+
+TOO_MANY_VALUES = "The request body holds too many values: send pixels as one 28x28 array, or one image as a data URL."
+
+
+async def read_body(request: Request) -> bytes:
+    """The request's body, refused as soon as it holds more than MAX_SEPARATORS commas, colons and
+    quotes. The rest is not read into memory: the server passes over it, and the client, once it
+    has sent it, reads the 422 (closing the connection instead would lose the answer)."""
+    chunks, size, separators = [], 0, 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > LARGE_BODY_BYTES:
+            separators += chunk.count(b",") + chunk.count(b":") + chunk.count(b'"')
+            if separators > MAX_SEPARATORS:
+                raise ApiError(422, TOO_MANY_VALUES)
+    return b"".join(chunks)
 
 
 async def off_loop_if_large(body: bytes, read, *args):
@@ -83,9 +102,7 @@ def _json_object(body: bytes) -> dict:
     if len(body) <= LARGE_BODY_BYTES:
         return parse_json_object(body)
     if _count(body, (b",", b":", b'"'), MAX_SEPARATORS) > MAX_SEPARATORS:
-        raise ApiError(
-            422, "The request body holds too many values: send pixels as one 28x28 array, or one image as a data URL."
-        )
+        raise ApiError(422, TOO_MANY_VALUES)
     if _count(body, (b"\\",), 0):
         raise ApiError(422, "A large request body cannot hold escaped characters (\\): send the image as a data URL.")
     skeleton, strings = _cut_long_strings(body)

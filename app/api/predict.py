@@ -9,9 +9,9 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 
 from ..nn.explain import explain_unit
 from ..preprocess import ImageError, preprocess_bytes
-from .decode_gate import BUSY, Busy, gate_for
-from .bodies import off_loop_if_large, read_explain_request, read_trace_request
+from .bodies import off_loop_if_large, read_body, read_explain_request, read_trace_request
 from .compact import compact_trace_response, supports_compact
+from .decode_gate import BUSY, Busy, gate_for
 from .deps import RegistryDep
 from .responses import JSONBytes
 from .schemas import (
@@ -63,7 +63,7 @@ def _trace(model, x, pre, steps, timing, started, compact=False):
 async def create_trace(request: Request, registry: RegistryDep):
     """Trace a picture given as `pixels` (the model's input shape, 0..1) or an image (`image`, base64 or a data URL)."""
     started = time.perf_counter()
-    wanted = await off_loop_if_large(await request.body(), read_trace_request, registry)
+    wanted = await off_loop_if_large(await read_body(request), read_trace_request, registry)
     timing = {"parse": _us(started), "preprocess": 0}
     x, pre = wanted.x, None
     if wanted.image is not None:
@@ -94,6 +94,6 @@ async def create_trace_from_upload(
 @router.post("/explain", openapi_extra=openapi_body(ExplainRequest))
 async def create_explanation(request: Request, registry: RegistryDep):
     """The exact arithmetic that produced one unit of one layer."""
-    model, x, layer, unit = await off_loop_if_large(await request.body(), read_explain_request, registry)
+    model, x, layer, unit = await off_loop_if_large(await read_body(request), read_explain_request, registry)
     traces = model.network.trace(x)
     return JSONBytes(explanation_response(model, explain_unit(model.network, x, traces, layer, unit), unit))

@@ -378,3 +378,15 @@ def test_large_body_keeps_its_short_fields(client):
     response = client.post("/api/predict", json=body)
     assert response.status_code == 200
     assert response.json()["model"] == "fashion" and response.json()["preprocessing"]["steps"] == []
+
+
+@pytest.mark.parametrize("path", ["/api/predict", "/api/explain"])
+def test_body_of_too_many_values_is_refused_before_it_is_all_read(client, path):
+    from .test_middleware import CHUNK, run_asgi
+
+    row = b"[" + b",".join([b"0.5"] * 28) + b"],"
+    chunks = [b'{"pixels": ['] + [row * (CHUNK // len(row))] * 70  # about 4.5 MB, 640,000 numbers
+    status, body, pulled = run_asgi(client.app, path, [(b"content-type", b"application/json")], chunks)
+    assert status == 422
+    assert "too many values" in body["detail"]
+    assert pulled < 1024 * 1024  # stopped after the first 100,000 commas, not at the end

@@ -157,14 +157,14 @@ def test_a_body_that_stops_short_gets_408_after_the_body_timeout(server):
     assert LIMITS.body_timeout * 0.8 <= waited <= LIMITS.body_timeout + SLACK
 
 
-def trickle_until_answered(sock: socket.socket, limit: float) -> tuple[bytes, float]:
+def trickle_until_answered(sock: socket.socket, limit: float, byte: bytes = b" ") -> tuple[bytes, float]:
     """Send a byte every 0.1 s until the server answers or closes; returns (answer, seconds)."""
     started = time.monotonic()
     sock.settimeout(0.1)
     raw = b""
     while time.monotonic() - started < limit:
         try:
-            sock.send(b" ")
+            sock.send(byte)
             chunk = sock.recv(65536)
         except socket.timeout:
             continue
@@ -273,3 +273,12 @@ def test_a_second_request_on_a_kept_alive_connection_gets_408_if_its_headers_sta
         waited = time.monotonic() - started
     assert status == 408 and "did not arrive" in detail
     assert LIMITS.header_timeout * 0.8 <= waited <= LIMITS.header_timeout + SLACK
+
+
+def test_blank_lines_sent_between_requests_do_not_keep_a_connection_open(server):
+    with connect(server) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        raw, waited = trickle_until_answered(sock, LIMITS.header_timeout + LIMITS.keep_alive_timeout + SLACK,
+                                             byte=b"\r\n")
+    assert waited <= LIMITS.header_timeout + SLACK
