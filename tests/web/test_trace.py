@@ -82,7 +82,7 @@ def test_hovering_a_dense_unit_points_at_its_strongest_inputs(page, network):
     slack = 2e-3 * ranked[0]
     assert all(products[i] >= ranked[7] - slack for i in drawn), (sorted(drawn), np.argsort(-products)[:8])
     assert {int(i) for i in np.flatnonzero(products > ranked[8] + slack)} <= set(drawn)
-    assert page.locator("#trace-lines line").count() == 8
+    _assert_lines_join(page, 'section.layer[data-layer="fc1"] .unit-mark', 'section.layer[data-layer="flatten"] .strong-mark')
     # A dense unit sees everything: whole maps outlined on every map layer below.
     assert _drawn(page, "conv2") == [(c, 0, 0, 9, 9) for c in range(16)]
     assert _drawn(page, "input") == [(0, 0, 0, 27, 27)]
@@ -117,6 +117,29 @@ def _strip_cells(page, layer, kind):
     return runs
 
 
+def _assert_lines_join(page, source: str, targets: str):
+    """Every line drawn starts at the centre of `source` and ends at the centre of one of
+    `targets`, a different one each: measured on screen, the lines' own coordinates placed
+    in their svg's box."""
+    lines = page.evaluate(
+        """() => {
+          const svg = document.getElementById("trace-lines"), o = svg.getBoundingClientRect();
+          return [...svg.querySelectorAll("line")].map((l) => ["x1", "y1", "x2", "y2"].map(
+            (k, i) => (i % 2 ? o.top : o.left) + Number(l.getAttribute(k))));
+        }"""
+    )
+    centre = "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })"
+    (start,) = page.locator(source).evaluate_all(centre)
+    ends = page.locator(targets).evaluate_all(centre)
+    assert lines and len(lines) == len(ends)
+    for x1, y1, _, _ in lines:
+        assert abs(x1 - start[0]) <= 1 and abs(y1 - start[1]) <= 1
+    reached = sorted(min(range(len(ends)), key=lambda i: np.hypot(x2 - ends[i][0], y2 - ends[i][1])) for *_, x2, y2 in lines)
+    assert reached == list(range(len(ends)))
+    for _, _, x2, y2 in lines:
+        assert min(np.hypot(x2 - ex, y2 - ey) for ex, ey in ends) <= 1
+
+
 @pytest.mark.parametrize("layer, unit", [("conv2", (5, 3, 7)), ("conv2", (14, 9, 1)), ("pool2", (9, 1, 3))])
 def test_hover_outlines_are_drawn_over_the_cells_of_the_receptive_field(page, architecture, layer, unit):
     channel, y, x = unit  # y != x, so rows and columns swapped anywhere would show
@@ -127,6 +150,8 @@ def test_hover_outlines_are_drawn_over_the_cells_of_the_receptive_field(page, ar
     regions = receptive_field(architecture, layer, channel, y, x)
     for region in regions:
         assert _drawn(page, region.layer) == _region_cells(region), region.layer
+    # One line from the unit to each box it reads in the layer just below.
+    _assert_lines_join(page, f'section.layer[data-layer="{layer}"] .unit-mark', f'section.layer[data-layer="{regions[0].layer}"] .rf-box')
 
 
 def test_hovering_a_flatten_unit_outlines_its_one_source_unit(page, architecture):
