@@ -1,0 +1,209 @@
+"""What a photo of paper needs before it looks like a scan: even light, and only the digit.
+
+A phone photo of a digit on paper is not a drawing on a clean canvas. The light falls
+unevenly (a gradient from the window, a vignette, the shadow of a hand), a table shows at
+an edge, and ruled lines cross the page. Cropping to every inked pixel would then crop to
+the shadow or the table, and the network would see a smudge. Two steps put it right:
+
+1. ``even_out_light`` estimates how brightly the paper is lit at each point and divides it
+   out (a flat-field correction). The paper's light is what a morphological closing leaves:
+   pen strokes are narrower than the window and vanish, while shadows, gradients and a table
+   are wider and stay. Dividing by it turns every part of the page into the same white.
+2. ``keep_the_object`` labels the connected blots of clear ink and keeps the largest with
+   its neighbours (a 5's detached bar), dropping ruled lines (long and thin) and clutter
+   along the picture's edge (a table, a border of the paper).
+
+Both are identities on a clean picture (an evenly lit page, a canvas drawing), so such
+pictures are prepared exactly as before; ``Preprocessed.steps`` shows each step only when
+it changed something.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+BLOCK = 4  # the light is estimated on a grid of BLOCK x BLOCK cells: it varies slowly
+WINDOW = 0.25  # strokes narrower than this fraction of the picture's longer side are ink
+UNEVEN = 0.1  # the light varies by more than this fraction of the ink's contrast: correct it
+CORE = 0.45  # clear ink, of the stretched 0..1 ink: what the blots are made of
+HALO = 3  # pixels of fainter ink kept around the clear ink (the stroke's soft edge)
+NEAR = 0.3  # other blots are kept within this fraction of the digit's size around it
+LINE_THICKNESS = 3.0  # blots thinner than this (pixels, on average) and...
+LINE_LENGTH = 0.4  # ...longer than this fraction of the picture's side are ruled lines
+EDGE_SHARE = 0.1  # blots that cover this share of the picture's edge are clutter (a table)
+
+
+def _coarse(grey: np.ndarray, reduce) -> np.ndarray:
+    """The image on a grid of BLOCK x BLOCK cells, each cell its `reduce` (np.max or np.min)."""
+    h, w = grey.shape
+    ph, pw = -h % BLOCK, -w % BLOCK
+    padded = np.pad(grey, ((0, ph), (0, pw)), mode="edge")
+    cells = padded.reshape((h + ph) // BLOCK, BLOCK, (w + pw) // BLOCK, BLOCK)
+    return reduce(reduce(cells, axis=3), axis=1)
+
+
+def _slide(image: np.ndarray, reduce, size: int) -> np.ndarray:
+    """The `reduce` (np.max or np.min) of each size x size square (size odd), edges repeated."""
+    r = size // 2
+    padded = np.pad(image, r, mode="edge")
+    h, w = image.shape
+    rows = reduce(np.lib.stride_tricks.sliding_window_view(padded, size, axis=0), axis=-1)  # (h, w + 2r)
+    return reduce(np.lib.stride_tricks.sliding_window_view(rows, size, axis=1), axis=-1)[:h, :w]
+
+
+def even_out_light(grey: np.ndarray, light: bool) -> tuple[np.ndarray, np.ndarray] | None:
+    """Inputs: grey levels (H, W) in 0..1; light is True for dark ink on a light background.
+    Returns: (ink, light) with ink (H, W) >= 0 and 0 on the background, light the estimated
+    background (H, W); or None when the light is even enough to need no correction."""
+    h, w = grey.shape
+    cells = max(3, round(WINDOW * max(h, w) / BLOCK) | 1)  # odd, as the filters want
+    if light:  # the paper is the brightest thing around: close away the dark strokes
+        estimate = _slide(_slide(_coarse(grey, np.max), np.max, cells), np.min, cells)
+    else:  # a dark background: open away the light strokes
+        estimate = _slide(_slide(_coarse(grey, np.min), np.min, cells), np.max, cells)
+    spread = float(estimate.max() - estimate.min())
+    contrast = float(estimate.max() - grey.min()) if light else float(grey.max() - estimate.min())
+    if contrast <= 0 or spread <= UNEVEN * contrast:
+        return None
+    estimate = np.asarray(Image.fromarray(estimate, "F").resize((w, h), Image.Resampling.BILINEAR), np.float32)
+    if light:
+        background = np.maximum(estimate, grey)
+        ink = 1 - grey / np.maximum(background, 1e-3)  # the share of the paper's light the ink absorbs
+    else:
+        background = np.minimum(estimate, grey)
+        ink = grey - background
+    return ink.astype(np.float32), background
+
+
+def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Grow a boolean mask by `radius` pixels (a square)."""
+    return _slide(mask, np.max, 2 * radius + 1)
+
+
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The horizontal runs of True in a boolean mask (H, W), in reading order:
+    (row, start, end) arrays, end exclusive."""
+    h, w = mask.shape
+    edges = np.diff(np.pad(mask, ((0, 0), (1, 1))).astype(np.int8), axis=1)  # (H, W + 1)
+    row, start = np.nonzero(edges == 1)
+    _, end = np.nonzero(edges == -1)
+    return row, start, end
+
+
+def label_runs(row: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Which blot each run belongs to, with 8 neighbours: (R,) labels 0..n-1 in reading order.
+
+    Two runs on neighbouring rows touch when their columns overlap, corners included. Each
+    run starts as its own blot; every round, the two ends of each touching pair both take
+    the smaller label (and so do the runs those labels name), then each run jumps to the
+    label its label has, until nothing changes: a few rounds, even for a long stroke."""
+    count = row.size
+    if count == 0:
+        return np.zeros(0, np.int64)
+    width = int(end.max()) + 2
+    first_end = row * width + end  # reading-order keys: both sorted, as the runs are
+    first_start = row * width + start
+    below = row + 1
+    lo = np.searchsorted(first_end, below * width + start, side="left")  # first run below with end >= start
+    hi = np.searchsorted(first_start, below * width + end, side="right")  # past the last with start <= end
+    touching = np.maximum(hi - lo, 0)
+    a = np.repeat(np.arange(count), touching)
+    b = np.arange(touching.sum()) - np.repeat(np.cumsum(touching) - touching, touching) + np.repeat(lo, touching)
+    labels = np.arange(count)
+    while True:
+        smaller = np.minimum(labels[a], labels[b])
+        new = labels.copy()
+        for ends in (a, b, labels[a], labels[b]):
+            np.minimum.at(new, ends, smaller)
+        while True:
+            jumped = new[new]
+            if np.array_equal(jumped, new):
+                break
+            new = jumped
+        if np.array_equal(new, labels):
+            return np.unique(labels, return_inverse=True)[1]
+        labels = new
+
+
+def _paint(shape: tuple[int, int], row, start, end, values) -> np.ndarray:
+    """An image (H, W) holding values[i] on run i and 0 elsewhere."""
+    h, w = shape
+    image = np.zeros(h * w, np.asarray(values).dtype)
+    length = end - start
+    offsets = np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
+    image[np.repeat(row * w + start, length) + offsets] = np.repeat(values, length)
+    return image.reshape(h, w)
+
+
+def _blots(shape, row, start, end, labels) -> dict[str, np.ndarray]:
+    """Area, bounding box (y0, y1, x0, x1 inclusive) and pixels on the picture's edge of each blot."""
+    h, w = shape
+    n = int(labels.max()) + 1
+    length = end - start
+    area = np.bincount(labels, weights=length, minlength=n)
+    y0, x0 = np.full(n, h), np.full(n, w)
+    y1, x1 = np.full(n, -1), np.full(n, -1)
+    np.minimum.at(y0, labels, row)
+    np.maximum.at(y1, labels, row)
+    np.minimum.at(x0, labels, start)
+    np.maximum.at(x1, labels, end - 1)
+    top_or_bottom = (row == 0) | (row == h - 1)
+    sides = np.where(top_or_bottom, 0, (start == 0).astype(int) + (end == w))
+    edge = np.bincount(labels, weights=np.where(top_or_bottom, length, sides), minlength=n)
+    return {"area": area, "y0": y0, "y1": y1, "x0": x0, "x1": x1, "edge": edge}
+
+
+def _clear_blots_to_keep(shape, row, start, end, labels) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """Which blots of clear ink are the object: (keep (n,) bool, the box (y0, y1, x0, x1) it
+    may reach). The largest blot that is neither a ruled line nor clutter along the edge,
+    and every other such blot within NEAR of its size."""
+    h, w = shape
+    blot = _blots(shape, row, start, end, labels)
+    height = blot["y1"] - blot["y0"] + 1
+    width = blot["x1"] - blot["x0"] + 1
+    length = np.maximum(height, width)
+    line = (blot["area"] / length < LINE_THICKNESS) & (length > LINE_LENGTH * min(h, w))
+    clutter = blot["edge"] > EDGE_SHARE * (2 * (h + w) - 4)
+    candidate = ~line & ~clutter
+    if not candidate.any():  # nothing but lines and clutter: better to show all than nothing
+        candidate[:] = True
+    main = int(np.argmax(np.where(candidate, blot["area"], -1)))
+    reach = NEAR * length[main]
+    box = (blot["y0"][main] - reach, blot["y1"][main] + reach, blot["x0"][main] - reach, blot["x1"][main] + reach)
+    near = (blot["y0"] <= box[1]) & (blot["y1"] >= box[0]) & (blot["x0"] <= box[3]) & (blot["x1"] >= box[2])
+    return candidate & near, box
+
+
+def keep_the_object(ink: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Inputs: ink (H, W) stretched to 0..1, background 0.
+    Returns: (ink with everything but the object set to 0, whether anything was dropped).
+
+    The object is made of blots of clear ink (``_clear_blots_to_keep``). Fainter ink comes
+    with it whole where it stays within the object's reach (a stroke's soft edge, a faint
+    bit of the digit); where it runs further, it is a faint ruled line joined to the digit,
+    and only its part within HALO pixels of the clear ink is kept."""
+    h, w = ink.shape
+    row, start, end = runs(ink >= CORE)
+    if row.size == 0:
+        return ink, False
+    labels = label_runs(row, start, end)
+    keep, (top, bottom, left, right) = _clear_blots_to_keep(ink.shape, row, start, end, labels)
+    kept_runs = keep[labels]
+    faint_row, faint_start, faint_end = runs(ink > 0)
+    faint_labels = label_runs(faint_row, faint_start, faint_end)
+    faint = _blots(ink.shape, faint_row, faint_start, faint_end, faint_labels)
+    of_run = _paint(ink.shape, faint_row, faint_start, faint_end, faint_labels + 1)[row, start] - 1  # each clear run's faint blot
+    n = faint["area"].size
+    with_kept = np.bincount(of_run[kept_runs], minlength=n) > 0
+    with_clear = np.bincount(of_run, minlength=n) > 0
+    within = (faint["y0"] >= top) & (faint["y1"] <= bottom) & (faint["x0"] >= left) & (faint["x1"] <= right)
+    whole = within & (with_kept | ~with_clear)
+    trimmed = with_kept & ~within
+    region = _paint(ink.shape, faint_row, faint_start, faint_end, whole[faint_labels])
+    if trimmed.any():
+        clear_kept = _paint(ink.shape, row[kept_runs], start[kept_runs], end[kept_runs], np.ones(kept_runs.sum(), bool))
+        near_clear = _dilate(clear_kept, HALO)
+        region |= near_clear & _paint(ink.shape, faint_row, faint_start, faint_end, trimmed[faint_labels])
+    cleaned = np.where(region, ink, 0).astype(np.float32)
+    return cleaned, bool((cleaned != ink).any())

@@ -1,0 +1,131 @@
+"""Phone-like photos of official test digits written on paper, for the photo tests and the
+photo benchmark (bench/bench_photos.py). Not part of the app: nothing here is shipped.
+
+A photo is made the way a phone sees a page on a desk:
+- paper a little off-white, with thin light ruled lines (grey or blue) in some photos;
+- the digit as pen ink: the MNIST digit upscaled smoothly to 20-45% of the short side,
+  its soft edges sharpened as a pen's are, dark but never pure black;
+- the page turned slightly (up to 8 degrees) and, in half of the photos, a dark table
+  showing along one border (the paper's edge slightly askew);
+- uneven light: a smooth gradient, a vignette and a soft shadow of varying strength falling
+  across part of the page;
+- lens blur, sensor noise, and JPEG at quality 80-90, 1200x1600 (a quarter landscape).
+
+Everything is drawn from one seeded generator, so a seed gives the same bytes every time.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+PORTRAIT = (1200, 1600)  # (width, height), as a phone held upright
+INKS = ((25, 30, 60), (20, 20, 25), (30, 40, 110))  # blue-black, black, blue ballpoint
+LINE_COLOURS = ((150, 170, 210), (170, 170, 170), (140, 175, 215))  # light blue, grey
+TABLES = ((70, 45, 30), (40, 35, 35), (110, 80, 55), (25, 25, 30))  # wood, dark desk, oak, black
+
+
+def _ink_mask(digit: np.ndarray, side: int, rng: np.random.Generator) -> Image.Image:
+    """The 28x28 digit as a side x side pen-stroke mask (L, 0..255): upscaled smoothly, then
+    its edges steepened, since a pen line is sharper than an upscaled MNIST blur."""
+    big = Image.fromarray(digit, "L").resize((side, side), Image.Resampling.BICUBIC)
+    alpha = np.asarray(big, np.float32) / 255
+    low = rng.uniform(0.15, 0.3)
+    alpha = np.clip((alpha - low) / 0.45, 0, 1)
+    return Image.fromarray(np.round(alpha * 255).astype(np.uint8), "L")
+
+
+def _page(digit: np.ndarray, size: tuple[int, int], rng: np.random.Generator) -> Image.Image:
+    """The paper's colours (reflectance) with its lines and the digit, all turned slightly."""
+    width, height = size
+    paper = tuple(int(c) for c in rng.integers(225, 256, 3)) if rng.random() < 0.5 else (245, 243, 236)
+    page = Image.new("RGB", size, paper)
+    draw = ImageDraw.Draw(page)
+    angle = np.radians(rng.uniform(-8, 8))
+    slope = np.tan(angle)
+    if rng.random() < 0.45:  # ruled paper, the lines turned with the page
+        spacing = int(rng.integers(55, 95))
+        colour = LINE_COLOURS[rng.integers(len(LINE_COLOURS))]
+        shade = rng.uniform(0.0, 0.5)  # lighter lines are mixed towards the paper
+        colour = tuple(int(c + (p - c) * shade) for c, p in zip(colour, paper))
+        thickness = int(rng.integers(2, 5))
+        for y in range(int(rng.integers(0, spacing)) - height, 2 * height, spacing):
+            draw.line([(0, y), (width, y + slope * width)], fill=colour, width=thickness)
+        if rng.random() < 0.3:  # a margin line
+            x = int(rng.uniform(0.08, 0.18) * width)
+            draw.line([(x, 0), (x - slope * height, height)], fill=(225, 130, 140), width=thickness)
+    short = min(size)
+    side = int(short * rng.uniform(0.3, 0.6))  # the 28x28 field; the digit is 20/28 of it
+    cx = width / 2 + rng.uniform(-0.15, 0.15) * width
+    cy = height / 2 + rng.uniform(-0.15, 0.15) * height
+    darkness = rng.uniform(0.6, 0.9)  # how much light the ink absorbs: never quite black
+    pen = INKS[rng.integers(len(INKS))]
+    ink = tuple(int(p - (p - c) * darkness) for p, c in zip(paper, pen))
+    mask = _ink_mask(digit, side, rng).rotate(-np.degrees(angle), Image.Resampling.BICUBIC)
+    page.paste(Image.new("RGB", mask.size, ink), (round(cx - side / 2), round(cy - side / 2)), mask)
+    return page
+
+
+def _table(page: Image.Image, rng: np.random.Generator) -> None:
+    """A dark table along one border: the paper's edge, slightly askew, 5-20% in."""
+    width, height = page.size
+    colour = TABLES[rng.integers(len(TABLES))]
+    depth = rng.uniform(0.05, 0.2)
+    skew = rng.uniform(-0.06, 0.06)
+    side = rng.integers(4)
+    if side in (0, 1):  # top or bottom
+        a, b = depth * height, (depth + skew) * height
+        polygon = [(0, 0), (width, 0), (width, b), (0, a)]
+        if side == 1:
+            polygon = [(x, height - y) for x, y in polygon]
+    else:  # left or right
+        a, b = depth * width, (depth + skew) * width
+        polygon = [(0, 0), (0, height), (b, height), (a, 0)]
+        if side == 3:
+            polygon = [(width - x, y) for x, y in polygon]
+    ImageDraw.Draw(page).polygon(polygon, fill=colour)
+
+
+def _light(size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """How brightly each pixel is lit (height, width) float32: gradient, vignette, soft shadow."""
+    width, height = size
+    gw, gh = width // 8, height // 8  # light is smooth: work small, then upscale
+    y, x = np.mgrid[0:gh, 0:gw].astype(np.float32)
+    y, x = y / gh - 0.5, x / gw - 0.5
+    angle = rng.uniform(0, 2 * np.pi)
+    light = 1 + rng.uniform(0.05, 0.3) * (np.cos(angle) * x + np.sin(angle) * y)
+    light -= rng.uniform(0.0, 0.35) * (x**2 + y**2)
+    # A soft shadow (a hand, a phone): darker beyond a line across the page, its edge blurred.
+    normal = rng.uniform(0, 2 * np.pi)
+    distance = np.cos(normal) * x + np.sin(normal) * y - rng.uniform(-0.3, 0.3)
+    softness = rng.uniform(0.03, 0.15)
+    strength = rng.uniform(0.1, 0.55)
+    light *= 1 - strength / (1 + np.exp(-distance / softness))
+    small = Image.fromarray(light.astype(np.float32), "F")
+    return np.asarray(small.resize(size, Image.Resampling.BILINEAR), np.float32)
+
+
+def phone_photo(digit: np.ndarray, rng: np.random.Generator) -> bytes:
+    """A JPEG phone photo of the uint8 (28, 28) MNIST digit written on paper."""
+    size = PORTRAIT if rng.random() < 0.75 else PORTRAIT[::-1]
+    page = _page(digit, size, rng)
+    if rng.random() < 0.5:
+        _table(page, rng)
+    exposure = rng.uniform(0.8, 1.05)
+    light = _light(size, rng) * exposure
+    noise = rng.standard_normal(light.shape, dtype=np.float32) * rng.uniform(2, 7)  # grey grain
+    values = np.asarray(page, np.float32) * light[:, :, None] + noise[:, :, None]
+    photo = Image.fromarray(np.clip(values, 0, 255).astype(np.uint8), "RGB")
+    photo = photo.filter(ImageFilter.GaussianBlur(rng.uniform(0.6, 2.5)))
+    out = io.BytesIO()
+    photo.save(out, "JPEG", quality=int(rng.integers(80, 91)))
+    return out.getvalue()
+
+
+def phone_photos(images: np.ndarray, labels: np.ndarray, count: int, seed: int):
+    """Yield (label, jpeg bytes) for the first `count` digits, each photo from its own seed,
+    so photo i is the same whichever count is asked for."""
+    for i in range(min(count, len(images))):
+        yield int(labels[i]), phone_photo(images[i], np.random.default_rng([seed, i]))
