@@ -24,14 +24,15 @@ import numpy as np
 from PIL import Image
 
 BLOCK = 4  # the light is estimated on a grid of BLOCK x BLOCK cells: it varies slowly
-WINDOW = 0.25  # strokes narrower than this fraction of the picture's longer side are ink
+WINDOW = 0.09  # strokes narrower than this fraction of the picture's longer side are ink
 UNEVEN = 0.1  # the light varies by more than this fraction of the ink's contrast: correct it
+PAPER = 0.3  # a picture lit unevenly whose median grey is at least this is taken as paper
 CORE = 0.45  # clear ink, of the stretched 0..1 ink: what the blots are made of
 HALO = 3  # pixels of fainter ink kept around the clear ink (the stroke's soft edge)
 NEAR = 0.3  # other blots are kept within this fraction of the digit's size around it
-LINE_THICKNESS = 3.0  # blots thinner than this (pixels, on average) and...
-LINE_LENGTH = 0.4  # ...longer than this fraction of the picture's side are ruled lines
-EDGE_SHARE = 0.1  # blots that cover this share of the picture's edge are clutter (a table)
+LINE_LENGTH = 0.4  # blots longer than this fraction of the picture's shorter side...
+LINE_THICKNESS = (3.0, 0.04)  # ...and thinner than 3 pixels or 4% of their length are lines
+EDGE_SHARE = 0.1  # in a photo, blots that cover this share of the picture's edge are clutter (a table)
 
 
 def _coarse(grey: np.ndarray, reduce) -> np.ndarray:
@@ -52,28 +53,48 @@ def _slide(image: np.ndarray, reduce, size: int) -> np.ndarray:
     return reduce(np.lib.stride_tricks.sliding_window_view(rows, size, axis=1), axis=-1)[:h, :w]
 
 
-def even_out_light(grey: np.ndarray, light: bool) -> tuple[np.ndarray, np.ndarray] | None:
-    """Inputs: grey levels (H, W) in 0..1; light is True for dark ink on a light background.
-    Returns: (ink, light) with ink (H, W) >= 0 and 0 on the background, light the estimated
-    background (H, W); or None when the light is even enough to need no correction."""
+def _background(grey: np.ndarray, light: bool) -> tuple[np.ndarray, bool]:
+    """The background's grey level on the coarse grid, if the background is light (a closing
+    takes away the dark strokes) or dark (an opening takes away the light ones), and whether
+    it varies by more than UNEVEN of the ink's contrast."""
     h, w = grey.shape
-    cells = max(3, round(WINDOW * max(h, w) / BLOCK) | 1)  # odd, as the filters want
-    if light:  # the paper is the brightest thing around: close away the dark strokes
-        estimate = _slide(_slide(_coarse(grey, np.max), np.max, cells), np.min, cells)
-    else:  # a dark background: open away the light strokes
-        estimate = _slide(_slide(_coarse(grey, np.min), np.min, cells), np.max, cells)
-    spread = float(estimate.max() - estimate.min())
-    contrast = float(estimate.max() - grey.min()) if light else float(grey.max() - estimate.min())
-    if contrast <= 0 or spread <= UNEVEN * contrast:
-        return None
-    estimate = np.asarray(Image.fromarray(estimate, "F").resize((w, h), Image.Resampling.BILINEAR), np.float32)
+    cells = max(3, round(WINDOW * max(h, w) / BLOCK) | 1)  # odd
     if light:
-        background = np.maximum(estimate, grey)
-        ink = 1 - grey / np.maximum(background, 1e-3)  # the share of the paper's light the ink absorbs
+        estimate = _slide(_slide(_coarse(grey, np.max), np.max, cells), np.min, cells)
+        contrast = float(estimate.max() - grey.min())
     else:
-        background = np.minimum(estimate, grey)
-        ink = grey - background
-    return ink.astype(np.float32), background
+        estimate = _slide(_slide(_coarse(grey, np.min), np.min, cells), np.max, cells)
+        contrast = float(grey.max() - estimate.min())
+    return estimate, contrast > 0 and float(estimate.max() - estimate.min()) > UNEVEN * contrast
+
+
+def even_out_light(grey: np.ndarray, border_light: bool) -> tuple[bool, np.ndarray | None]:
+    """Inputs: grey levels (H, W) in 0..1; border_light: whether the border's grey level says
+    the background is light. Returns: (light, ink) with light True for dark ink on a light
+    background, and ink (H, W) >= 0, 0 on the background, or None when the light is even.
+
+    Which way round a picture is shows in which background is even: the paper behind dark
+    ink is even on a clean page, and so is the canvas behind a light drawing. When neither
+    is (a photo under uneven light), a picture whose typical grey is not dark is paper:
+    a shadow can darken much of a border, so the border alone cannot tell."""
+    closed, uneven_if_light = _background(grey, True)
+    opened, uneven_if_dark = _background(grey, False)
+    if uneven_if_light and uneven_if_dark:
+        light = float(np.median(grey)) >= PAPER
+    elif uneven_if_light != uneven_if_dark:
+        light = uneven_if_dark
+    else:
+        light = border_light
+    if not (uneven_if_light if light else uneven_if_dark):
+        return light, None
+    h, w = grey.shape
+    coarse = closed if light else opened
+    estimate = np.asarray(Image.fromarray(coarse, "F").resize((w, h), Image.Resampling.BILINEAR), np.float32)
+    if light:
+        ink = 1 - grey / np.maximum(np.maximum(estimate, grey), 1e-3)  # the share of the paper's light absorbed
+    else:
+        ink = grey - np.minimum(estimate, grey)
+    return light, ink.astype(np.float32)
 
 
 def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
@@ -154,17 +175,20 @@ def _blots(shape, row, start, end, labels) -> dict[str, np.ndarray]:
     return {"area": area, "y0": y0, "y1": y1, "x0": x0, "x1": x1, "edge": edge}
 
 
-def _clear_blots_to_keep(shape, row, start, end, labels) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+def _clear_blots_to_keep(shape, row, start, end, labels, photo: bool) -> tuple[np.ndarray, tuple]:
     """Which blots of clear ink are the object: (keep (n,) bool, the box (y0, y1, x0, x1) it
-    may reach). The largest blot that is neither a ruled line nor clutter along the edge,
-    and every other such blot within NEAR of its size."""
+    may reach). The largest blot that is neither a ruled line nor, in a photo, clutter along
+    the edge (covering much of it, or reaching from one side to the other: a table, the
+    seam of a table's edge), and every other such blot within NEAR of its size."""
     h, w = shape
     blot = _blots(shape, row, start, end, labels)
     height = blot["y1"] - blot["y0"] + 1
     width = blot["x1"] - blot["x0"] + 1
     length = np.maximum(height, width)
-    line = (blot["area"] / length < LINE_THICKNESS) & (length > LINE_LENGTH * min(h, w))
-    clutter = blot["edge"] > EDGE_SHARE * (2 * (h + w) - 4)
+    thin = blot["area"] / length < np.maximum(LINE_THICKNESS[0], LINE_THICKNESS[1] * length)
+    line = thin & (length > LINE_LENGTH * min(h, w))
+    across = ((blot["x0"] == 0) & (blot["x1"] == w - 1)) | ((blot["y0"] == 0) & (blot["y1"] == h - 1))
+    clutter = photo & ((blot["edge"] > EDGE_SHARE * (2 * (h + w) - 4)) | across)
     candidate = ~line & ~clutter
     if not candidate.any():  # nothing but lines and clutter: better to show all than nothing
         candidate[:] = True
@@ -175,8 +199,9 @@ def _clear_blots_to_keep(shape, row, start, end, labels) -> tuple[np.ndarray, tu
     return candidate & near, box
 
 
-def keep_the_object(ink: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Inputs: ink (H, W) stretched to 0..1, background 0.
+def keep_the_object(ink: np.ndarray, photo: bool) -> tuple[np.ndarray, bool]:
+    """Inputs: ink (H, W) stretched to 0..1, background 0; photo: whether the light was
+    uneven (a photo of paper, where the edges may show a table).
     Returns: (ink with everything but the object set to 0, whether anything was dropped).
 
     The object is made of blots of clear ink (``_clear_blots_to_keep``). Fainter ink comes
@@ -188,7 +213,7 @@ def keep_the_object(ink: np.ndarray) -> tuple[np.ndarray, bool]:
     if row.size == 0:
         return ink, False
     labels = label_runs(row, start, end)
-    keep, (top, bottom, left, right) = _clear_blots_to_keep(ink.shape, row, start, end, labels)
+    keep, (top, bottom, left, right) = _clear_blots_to_keep(ink.shape, row, start, end, labels, photo)
     kept_runs = keep[labels]
     faint_row, faint_start, faint_end = runs(ink > 0)
     faint_labels = label_runs(faint_row, faint_start, faint_end)

@@ -27,11 +27,12 @@ ANALYSIS_SIDE = 320  # larger images are reduced to this before looking for the 
 PREVIEW_SIDE = 40  # the intermediate images a page shows (small: they travel with every trace)
 MIN_CONTRAST = 0.15  # ink must differ from the background by this much (0..1) to count
 INK_FLOOR = 0.2  # after contrast stretching, fainter pixels are background noise
+FLAT = 2 / 255  # grey levels that vary less than this are one colour: a blank picture
+SMALL = 0.04  # in a photo, an object whose longer side is under this share of the picture's is a speck
 BLANK = "No ink found: the image is blank. Draw something, or upload a photo of it."
-POOR = (
-    "No clear ink: the picture has too little contrast. Write with a dark pen on white paper, "
-    "let the digit fill most of the frame, and avoid shadows."
-)
+ADVICE = "Write with a dark pen on white paper, let the writing fill most of the frame, and avoid shadows."
+POOR = "No ink stands out: the picture has too little contrast. " + ADVICE
+TINY = "No clear ink: what stands out from the paper is only a speck. " + ADVICE
 
 SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
 
@@ -168,7 +169,12 @@ def to_mnist(grey: np.ndarray, preparation: Preparation = MNIST_PREPARATION) -> 
     grey, factor = _reduce(grey.astype(np.float32, copy=False), ANALYSIS_SIDE)
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     light = float(np.median(border)) > 0.5
-    evened = even_out_light(grey, light)
+    # The photo steps assume pen strokes on paper (MNIST's recipe centres handwriting by its
+    # mass); clothes are solid shapes that evening out the light would take for shadow.
+    strokes = preparation.centre == "mass"
+    evened = None
+    if strokes:
+        light, evened = even_out_light(grey, light)
     uneven = None
     if evened is None:  # evenly lit: the background is the border's grey level
         if light:
@@ -176,10 +182,10 @@ def to_mnist(grey: np.ndarray, preparation: Preparation = MNIST_PREPARATION) -> 
             border = 1 - border
         background, peak = float(np.median(border)), float(grey.max())
         if peak - background < MIN_CONTRAST:
-            raise ImageError(422, BLANK)
+            raise ImageError(422, BLANK if peak - float(grey.min()) < FLAT else POOR)
         ink = np.clip((grey - background) / (peak - background), 0, 1)
     else:  # the light falls unevenly: the ink is what stands out from the paper around it
-        absorbed, _ = evened
+        absorbed = evened
         peak = float(absorbed.max())
         if peak < MIN_CONTRAST:
             raise ImageError(422, POOR)
@@ -190,7 +196,7 @@ def to_mnist(grey: np.ndarray, preparation: Preparation = MNIST_PREPARATION) -> 
     # negative would be cropped differently.
     ink[ink < INK_FLOOR - 1e-5] = 0
     cluttered = ink
-    ink, dropped = keep_the_object(ink)
+    ink, dropped = keep_the_object(ink, uneven is not None) if strokes else (ink, False)
     if not dropped:
         cluttered = None
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
@@ -198,6 +204,8 @@ def to_mnist(grey: np.ndarray, preparation: Preparation = MNIST_PREPARATION) -> 
         raise ImageError(422, BLANK)
     y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     crop = ink[y0:y1, x0:x1]
+    if uneven is not None and max(crop.shape) < SMALL * max(ink.shape):
+        raise ImageError(422, TINY)
 
     h, w = crop.shape
     scale = preparation.box / max(h, w)

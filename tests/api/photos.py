@@ -3,7 +3,7 @@ photo benchmark (bench/bench_photos.py). Not part of the app: nothing here is sh
 
 A photo is made the way a phone sees a page on a desk:
 - paper a little off-white, with thin light ruled lines (grey or blue) in some photos;
-- the digit as pen ink: the MNIST digit upscaled smoothly to 20-45% of the short side,
+- the digit as pen ink: the MNIST digit upscaled smoothly to 18-43% of the short side,
   its soft edges sharpened as a pen's are, dark but never pure black;
 - the page turned slightly (up to 8 degrees) and, in half of the photos, a dark table
   showing along one border (the paper's edge slightly askew);
@@ -37,7 +37,7 @@ def _ink_mask(digit: np.ndarray, side: int, rng: np.random.Generator) -> Image.I
     return Image.fromarray(np.round(alpha * 255).astype(np.uint8), "L")
 
 
-def _page(digit: np.ndarray, size: tuple[int, int], rng: np.random.Generator) -> Image.Image:
+def _page(digit: np.ndarray, size: tuple[int, int], rng: np.random.Generator, seen: dict) -> Image.Image:
     """The paper's colours (reflectance) with its lines and the digit, all turned slightly."""
     width, height = size
     paper = tuple(int(c) for c in rng.integers(225, 256, 3)) if rng.random() < 0.5 else (245, 243, 236)
@@ -45,7 +45,8 @@ def _page(digit: np.ndarray, size: tuple[int, int], rng: np.random.Generator) ->
     draw = ImageDraw.Draw(page)
     angle = np.radians(rng.uniform(-8, 8))
     slope = np.tan(angle)
-    if rng.random() < 0.45:  # ruled paper, the lines turned with the page
+    seen["ruled"] = rng.random() < 0.45
+    if seen["ruled"]:  # ruled paper, the lines turned with the page
         spacing = int(rng.integers(55, 95))
         colour = LINE_COLOURS[rng.integers(len(LINE_COLOURS))]
         shade = rng.uniform(0.0, 0.5)  # lighter lines are mixed towards the paper
@@ -57,14 +58,18 @@ def _page(digit: np.ndarray, size: tuple[int, int], rng: np.random.Generator) ->
             x = int(rng.uniform(0.08, 0.18) * width)
             draw.line([(x, 0), (x - slope * height, height)], fill=(225, 130, 140), width=thickness)
     short = min(size)
-    side = int(short * rng.uniform(0.3, 0.6))  # the 28x28 field; the digit is 20/28 of it
+    side = int(short * rng.uniform(0.25, 0.6))  # the 28x28 field; the digit is about 20/28 of it
+    seen["digit_share"] = round(side / short * 20 / 28, 3)
     cx = width / 2 + rng.uniform(-0.15, 0.15) * width
     cy = height / 2 + rng.uniform(-0.15, 0.15) * height
     darkness = rng.uniform(0.6, 0.9)  # how much light the ink absorbs: never quite black
     pen = INKS[rng.integers(len(INKS))]
     ink = tuple(int(p - (p - c) * darkness) for p, c in zip(paper, pen))
     mask = _ink_mask(digit, side, rng).rotate(-np.degrees(angle), Image.Resampling.BICUBIC)
-    page.paste(Image.new("RGB", mask.size, ink), (round(cx - side / 2), round(cy - side / 2)), mask)
+    corner = (round(cx - side / 2), round(cy - side / 2))
+    page.paste(Image.new("RGB", mask.size, ink), corner, mask)
+    x0, y0, x1, y1 = mask.point(lambda a: 255 if a >= 128 else 0).getbbox() or (0, 0, 0, 0)
+    seen["digit_box"] = (corner[0] + x0, corner[1] + y0, corner[0] + x1, corner[1] + y1)  # where the pen's half-tone ends
     return page
 
 
@@ -88,7 +93,7 @@ def _table(page: Image.Image, rng: np.random.Generator) -> None:
     ImageDraw.Draw(page).polygon(polygon, fill=colour)
 
 
-def _light(size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+def _light(size: tuple[int, int], rng: np.random.Generator, seen: dict) -> np.ndarray:
     """How brightly each pixel is lit (height, width) float32: gradient, vignette, soft shadow."""
     width, height = size
     gw, gh = width // 8, height // 8  # light is smooth: work small, then upscale
@@ -102,30 +107,36 @@ def _light(size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     distance = np.cos(normal) * x + np.sin(normal) * y - rng.uniform(-0.3, 0.3)
     softness = rng.uniform(0.03, 0.15)
     strength = rng.uniform(0.1, 0.55)
+    seen["shadow"] = round(strength, 3)
     light *= 1 - strength / (1 + np.exp(-distance / softness))
     small = Image.fromarray(light.astype(np.float32), "F")
     return np.asarray(small.resize(size, Image.Resampling.BILINEAR), np.float32)
 
 
-def phone_photo(digit: np.ndarray, rng: np.random.Generator) -> bytes:
-    """A JPEG phone photo of the uint8 (28, 28) MNIST digit written on paper."""
+def phone_photo(digit: np.ndarray, rng: np.random.Generator) -> tuple[bytes, dict]:
+    """A JPEG phone photo of the uint8 (28, 28) MNIST digit written on paper, and what is in
+    it: {"ruled", "table", "shadow" (its strength), "digit_share" (the 20-pixel box's share of
+    the short side), "digit_box" (x0, y0, x1, y1) where the ink is at least half strength}."""
+    seen: dict = {}
     size = PORTRAIT if rng.random() < 0.75 else PORTRAIT[::-1]
-    page = _page(digit, size, rng)
-    if rng.random() < 0.5:
+    page = _page(digit, size, rng, seen)
+    seen["table"] = rng.random() < 0.5
+    if seen["table"]:
         _table(page, rng)
     exposure = rng.uniform(0.8, 1.05)
-    light = _light(size, rng) * exposure
+    light = _light(size, rng, seen) * exposure
     noise = rng.standard_normal(light.shape, dtype=np.float32) * rng.uniform(2, 7)  # grey grain
     values = np.asarray(page, np.float32) * light[:, :, None] + noise[:, :, None]
     photo = Image.fromarray(np.clip(values, 0, 255).astype(np.uint8), "RGB")
     photo = photo.filter(ImageFilter.GaussianBlur(rng.uniform(0.6, 2.5)))
     out = io.BytesIO()
     photo.save(out, "JPEG", quality=int(rng.integers(80, 91)))
-    return out.getvalue()
+    return out.getvalue(), seen
 
 
 def phone_photos(images: np.ndarray, labels: np.ndarray, count: int, seed: int):
-    """Yield (label, jpeg bytes) for the first `count` digits, each photo from its own seed,
-    so photo i is the same whichever count is asked for."""
+    """Yield (label, jpeg bytes, what is in it) for the first `count` digits, each photo from
+    its own seed, so photo i is the same whichever count is asked for."""
     for i in range(min(count, len(images))):
-        yield int(labels[i]), phone_photo(images[i], np.random.default_rng([seed, i]))
+        jpeg, seen = phone_photo(images[i], np.random.default_rng([seed, i]))
+        yield int(labels[i]), jpeg, seen
