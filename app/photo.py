@@ -24,15 +24,17 @@ import numpy as np
 from PIL import Image
 
 BLOCK = 4  # the light is estimated on a grid of BLOCK x BLOCK cells: it varies slowly
-WINDOW = 0.09  # strokes narrower than this fraction of the picture's longer side are ink
+WINDOW = 0.09  # strokes narrower than this fraction of the picture's longer side are ink...
+JUDGE_WINDOW = 0.25  # ...and to judge whether the light is even at all, strokes up to this wide
 UNEVEN = 0.1  # the light varies by more than this fraction of the ink's contrast: correct it
+SPREAD = (5, 95)  # percentiles of the background's grey between which that variation is measured
 PAPER = 0.3  # a picture lit unevenly whose median grey is at least this is taken as paper
 CORE = 0.45  # clear ink, of the stretched 0..1 ink: what the blots are made of
 HALO = 3  # pixels of fainter ink kept around the clear ink (the stroke's soft edge)
 NEAR = 0.3  # other blots are kept within this fraction of the digit's size around it
 LINE_LENGTH = 0.4  # blots longer than this fraction of the picture's shorter side...
 LINE_THICKNESS = (3.0, 0.04)  # ...and thinner than 3 pixels or 4% of their length are lines
-EDGE_SHARE = 0.1  # in a photo, blots that cover this share of the picture's edge are clutter (a table)
+EDGE_SHARE = 0.1  # blots that cover this share of the picture's edge are clutter (a table)
 
 
 def _coarse(grey: np.ndarray, reduce) -> np.ndarray:
@@ -53,19 +55,21 @@ def _slide(image: np.ndarray, reduce, size: int) -> np.ndarray:
     return reduce(np.lib.stride_tricks.sliding_window_view(rows, size, axis=1), axis=-1)[:h, :w]
 
 
-def _background(grey: np.ndarray, light: bool) -> tuple[np.ndarray, bool]:
+def _background(grey: np.ndarray, light: bool, window: float) -> tuple[np.ndarray, bool]:
     """The background's grey level on the coarse grid, if the background is light (a closing
-    takes away the dark strokes) or dark (an opening takes away the light ones), and whether
-    it varies by more than UNEVEN of the ink's contrast."""
+    takes away the dark strokes) or dark (an opening takes away the light ones), strokes
+    being narrower than `window` of the longer side; and whether it varies by more than
+    UNEVEN of the ink's contrast over more than a few cells (a stroke's thick knot is not a shadow)."""
     h, w = grey.shape
-    cells = max(3, round(WINDOW * max(h, w) / BLOCK) | 1)  # odd
+    cells = max(3, round(window * max(h, w) / BLOCK) | 1)  # odd
     if light:
         estimate = _slide(_slide(_coarse(grey, np.max), np.max, cells), np.min, cells)
         contrast = float(estimate.max() - grey.min())
     else:
         estimate = _slide(_slide(_coarse(grey, np.min), np.min, cells), np.max, cells)
         contrast = float(grey.max() - estimate.min())
-    return estimate, contrast > 0 and float(estimate.max() - estimate.min()) > UNEVEN * contrast
+    low, high = np.percentile(estimate, SPREAD)
+    return estimate, contrast > 0 and float(high - low) > UNEVEN * contrast
 
 
 def even_out_light(grey: np.ndarray, border_light: bool) -> tuple[bool, np.ndarray | None]:
@@ -77,8 +81,8 @@ def even_out_light(grey: np.ndarray, border_light: bool) -> tuple[bool, np.ndarr
     ink is even on a clean page, and so is the canvas behind a light drawing. When neither
     is (a photo under uneven light), a picture whose typical grey is not dark is paper:
     a shadow can darken much of a border, so the border alone cannot tell."""
-    closed, uneven_if_light = _background(grey, True)
-    opened, uneven_if_dark = _background(grey, False)
+    _, uneven_if_light = _background(grey, True, JUDGE_WINDOW)
+    _, uneven_if_dark = _background(grey, False, JUDGE_WINDOW)
     if uneven_if_light and uneven_if_dark:
         light = float(np.median(grey)) >= PAPER
     elif uneven_if_light != uneven_if_dark:
@@ -88,7 +92,7 @@ def even_out_light(grey: np.ndarray, border_light: bool) -> tuple[bool, np.ndarr
     if not (uneven_if_light if light else uneven_if_dark):
         return light, None
     h, w = grey.shape
-    coarse = closed if light else opened
+    coarse, _ = _background(grey, light, WINDOW)
     estimate = np.asarray(Image.fromarray(coarse, "F").resize((w, h), Image.Resampling.BILINEAR), np.float32)
     if light:
         ink = 1 - grey / np.maximum(np.maximum(estimate, grey), 1e-3)  # the share of the paper's light absorbed
@@ -177,9 +181,10 @@ def _blots(shape, row, start, end, labels) -> dict[str, np.ndarray]:
 
 def _clear_blots_to_keep(shape, row, start, end, labels, photo: bool) -> tuple[np.ndarray, tuple]:
     """Which blots of clear ink are the object: (keep (n,) bool, the box (y0, y1, x0, x1) it
-    may reach). The largest blot that is neither a ruled line nor, in a photo, clutter along
-    the edge (covering much of it, or reaching from one side to the other: a table, the
-    seam of a table's edge), and every other such blot within NEAR of its size."""
+    may reach). The largest blot that is neither a ruled line nor clutter along the edge
+    (covering much of it, a table; or, in a photo, reaching from one side to the other, the
+    seam along a table's edge), and every other such blot within NEAR of the group's size,
+    the group growing as blots join it (a broken stroke's pieces)."""
     h, w = shape
     blot = _blots(shape, row, start, end, labels)
     height = blot["y1"] - blot["y0"] + 1
@@ -188,15 +193,22 @@ def _clear_blots_to_keep(shape, row, start, end, labels, photo: bool) -> tuple[n
     thin = blot["area"] / length < np.maximum(LINE_THICKNESS[0], LINE_THICKNESS[1] * length)
     line = thin & (length > LINE_LENGTH * min(h, w))
     across = ((blot["x0"] == 0) & (blot["x1"] == w - 1)) | ((blot["y0"] == 0) & (blot["y1"] == h - 1))
-    clutter = photo & ((blot["edge"] > EDGE_SHARE * (2 * (h + w) - 4)) | across)
+    clutter = (blot["edge"] > EDGE_SHARE * (2 * (h + w) - 4)) | (photo & across)
     candidate = ~line & ~clutter
     if not candidate.any():  # nothing but lines and clutter: better to show all than nothing
         candidate[:] = True
-    main = int(np.argmax(np.where(candidate, blot["area"], -1)))
-    reach = NEAR * length[main]
-    box = (blot["y0"][main] - reach, blot["y1"][main] + reach, blot["x0"][main] - reach, blot["x1"][main] + reach)
-    near = (blot["y0"] <= box[1]) & (blot["y1"] >= box[0]) & (blot["x0"] <= box[3]) & (blot["x1"] >= box[2])
-    return candidate & near, box
+    keep = np.zeros(candidate.size, bool)
+    keep[np.argmax(np.where(candidate, blot["area"], -1))] = True
+    while True:  # grow the group by the blots near it, as long as any are
+        y0, y1 = blot["y0"][keep].min(), blot["y1"][keep].max()
+        x0, x1 = blot["x0"][keep].min(), blot["x1"][keep].max()
+        reach = NEAR * max(y1 - y0 + 1, x1 - x0 + 1)
+        box = (y0 - reach, y1 + reach, x0 - reach, x1 + reach)
+        near = (blot["y0"] <= box[1]) & (blot["y1"] >= box[0]) & (blot["x0"] <= box[3]) & (blot["x1"] >= box[2])
+        grown = keep | (candidate & near)
+        if np.array_equal(grown, keep):
+            return keep, box
+        keep = grown
 
 
 def keep_the_object(ink: np.ndarray, photo: bool) -> tuple[np.ndarray, bool]:
