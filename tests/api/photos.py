@@ -9,7 +9,7 @@ A photo is made the way a phone sees a page on a desk:
   showing along one border (the paper's edge slightly askew);
 - uneven light: a smooth gradient, a vignette and a soft shadow of varying strength falling
   across part of the page;
-- lens blur, sensor noise, and JPEG at quality 80-90, 1200x1600 (a quarter landscape).
+- focus blur, sensor noise, and JPEG at quality 80-90, 1200x1600 (a quarter landscape).
 
 Everything is drawn from one seeded generator, so a seed gives the same bytes every time.
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 PORTRAIT = (1200, 1600)  # (width, height), as a phone held upright
 INKS = ((25, 30, 60), (20, 20, 25), (30, 40, 110))  # blue-black, black, blue ballpoint
@@ -94,7 +94,7 @@ def _table(page: Image.Image, rng: np.random.Generator) -> None:
 
 
 def _light(size: tuple[int, int], rng: np.random.Generator, seen: dict) -> np.ndarray:
-    """How brightly each pixel is lit (height, width) float32: gradient, vignette, soft shadow."""
+    """How brightly the page is lit, on a grid an eighth of its size: gradient, vignette, soft shadow."""
     width, height = size
     gw, gh = width // 8, height // 8  # light is smooth: work small, then upscale
     y, x = np.mgrid[0:gh, 0:gw].astype(np.float32)
@@ -108,9 +108,7 @@ def _light(size: tuple[int, int], rng: np.random.Generator, seen: dict) -> np.nd
     softness = rng.uniform(0.03, 0.15)
     strength = rng.uniform(0.1, 0.55)
     seen["shadow"] = round(strength, 3)
-    light *= 1 - strength / (1 + np.exp(-distance / softness))
-    small = Image.fromarray(light.astype(np.float32), "F")
-    return np.asarray(small.resize(size, Image.Resampling.BILINEAR), np.float32)
+    return light * (1 - strength / (1 + np.exp(-distance / softness)))
 
 
 def phone_photo(digit: np.ndarray, rng: np.random.Generator) -> tuple[bytes, dict]:
@@ -124,11 +122,15 @@ def phone_photo(digit: np.ndarray, rng: np.random.Generator) -> tuple[bytes, dic
     if seen["table"]:
         _table(page, rng)
     exposure = rng.uniform(0.8, 1.05)
-    light = _light(size, rng, seen) * exposure
-    noise = rng.standard_normal(light.shape, dtype=np.float32) * rng.uniform(2, 7)  # grey grain
-    values = np.asarray(page, np.float32) * light[:, :, None] + noise[:, :, None]
-    photo = Image.fromarray(np.clip(values, 0, 255).astype(np.uint8), "RGB")
-    photo = photo.filter(ImageFilter.GaussianBlur(rng.uniform(0.6, 2.5)))
+    light = _light(size, rng, seen)
+    light *= exposure / max(1.0, float(light.max()))  # nothing brighter than the page's own white
+    noise = rng.standard_normal(size[::-1], dtype=np.float32) * rng.uniform(2, 7) + 128  # grey grain
+    # In 8 bits with Pillow's own arithmetic: a photo is made many times in a test run.
+    lit = Image.fromarray(np.clip(np.round(light * 255), 0, 255).astype(np.uint8), "L")
+    lit = lit.resize(size, Image.Resampling.BILINEAR).convert("RGB")
+    grain = Image.fromarray(np.clip(noise, 0, 255).astype(np.uint8), "L").convert("RGB")
+    photo = ImageChops.add(ImageChops.multiply(page, lit), grain, 1.0, -128)
+    photo = photo.filter(ImageFilter.BoxBlur(rng.uniform(0.6, 2.5)))  # out of focus: a disc more than a bell
     out = io.BytesIO()
     photo.save(out, "JPEG", quality=int(rng.integers(80, 91)))
     return out.getvalue(), seen
