@@ -13,9 +13,13 @@ the shadow or the table, and the network would see a smudge. Two steps put it ri
    its neighbours (a 5's detached bar), dropping ruled lines (long and thin) and clutter
    along the picture's edge (a table, a border of the paper).
 
-Both are identities on a clean picture (an evenly lit page, a canvas drawing), so such
-pictures are prepared exactly as before; ``Preprocessed.steps`` shows each step only when
-it changed something.
+``even_out_light`` also says which way round the picture is (dark ink on light paper, or a
+light drawing on a dark canvas): the background is the side whose light is even, which a
+shadow across the border cannot fool as a border's grey level can.
+
+Both steps leave a clean picture (an evenly lit page, a canvas drawing) as it was, so it is
+prepared as before; ``Preprocessed.steps`` shows each step only when it changed something.
+Everything runs on the reduced analysis image (at most 320 pixels a side), in a few ms.
 """
 
 from __future__ import annotations
