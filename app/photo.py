@@ -50,13 +50,19 @@ def _coarse(grey: np.ndarray, reduce) -> np.ndarray:
     return reduce(reduce(cells, axis=3), axis=1)
 
 
-def _slide(image: np.ndarray, reduce, size: int) -> np.ndarray:
-    """The `reduce` (np.max or np.min) of each size x size square (size odd), edges repeated."""
+def _slide(image: np.ndarray, pick, size: int) -> np.ndarray:
+    """The `pick` (np.maximum or np.minimum) of each size x size square (size odd), edges repeated:
+    separable, one shifted copy of the image at a time."""
     r = size // 2
-    padded = np.pad(image, r, mode="edge")
     h, w = image.shape
-    rows = reduce(np.lib.stride_tricks.sliding_window_view(padded, size, axis=0), axis=-1)  # (h, w + 2r)
-    return reduce(np.lib.stride_tricks.sliding_window_view(rows, size, axis=1), axis=-1)[:h, :w]
+    padded = np.pad(image, r, mode="edge")
+    rows = padded[:h]
+    for dy in range(1, size):
+        rows = pick(rows, padded[dy : dy + h])  # (h, w + 2r)
+    out = rows[:, :w]
+    for dx in range(1, size):
+        out = pick(out, rows[:, dx : dx + w])  # (h, w)
+    return out
 
 
 def _background(grey: np.ndarray, light: bool, window: float) -> tuple[np.ndarray, bool]:
@@ -67,10 +73,10 @@ def _background(grey: np.ndarray, light: bool, window: float) -> tuple[np.ndarra
     h, w = grey.shape
     cells = max(3, round(window * max(h, w) / BLOCK) | 1)  # odd
     if light:
-        estimate = _slide(_slide(_coarse(grey, np.max), np.max, cells), np.min, cells)
+        estimate = _slide(_slide(_coarse(grey, np.max), np.maximum, cells), np.minimum, cells)
         contrast = float(estimate.max() - grey.min())
     else:
-        estimate = _slide(_slide(_coarse(grey, np.min), np.min, cells), np.max, cells)
+        estimate = _slide(_slide(_coarse(grey, np.min), np.minimum, cells), np.maximum, cells)
         contrast = float(grey.max() - estimate.min())
     low, high = np.percentile(estimate, SPREAD)
     return estimate, contrast > 0 and float(high - low) > UNEVEN * contrast
@@ -107,7 +113,7 @@ def even_out_light(grey: np.ndarray, border_light: bool) -> tuple[bool, np.ndarr
 
 def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
     """Grow a boolean mask by `radius` pixels (a square)."""
-    return _slide(mask, np.max, 2 * radius + 1)
+    return _slide(mask, np.maximum, 2 * radius + 1)
 
 
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
