@@ -4,7 +4,7 @@ and a picture too poor to read gets a sentence saying what to do.
 
 The photos are made by tests/api/photos.py from the first 1,000 official test digits. The
 reference is independent of the preparation: the digit's true label, and where the
-generator put the digit's ink. Without the photo steps only about a quarter of these
+generator put the digit's ink. Without the photo steps only about one in six of such
 photos are read right (bench/results/photos.md).
 """
 
