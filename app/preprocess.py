@@ -22,6 +22,7 @@ from .image_error import ImageError
 from .luminance import luminance  # noqa: F401 -- as is luminance
 from .nn.datasets import MNIST_PREPARATION, Preparation
 from .centre_crop import to_photo
+from .photo import even_out_light, keep_the_object
 
 SIZE = 28
 CENTRE = 14.0
@@ -29,6 +30,12 @@ ANALYSIS_SIDE = 320  # larger images are reduced to this before looking for the 
 PREVIEW_SIDE = 40  # the intermediate images a page shows (small: they travel with every trace)
 MIN_CONTRAST = 0.15  # ink must differ from the background by this much (0..1) to count
 INK_FLOOR = 0.2  # after contrast stretching, fainter pixels are background noise
+FLAT = 2 / 255  # grey levels that vary less than this are one colour: a blank picture
+SMALL = 0.04  # in a photo, an object whose longer side is under this share of the picture's is a speck
+BLANK = "No ink found: the image is blank. Draw something, or upload a photo of it."
+ADVICE = "Write with a dark pen on white paper, let the writing fill most of the frame, and avoid shadows."
+POOR = "No ink stands out: the picture has too little contrast. " + ADVICE
+TINY = "No clear ink: what stands out from the paper is only a speck. " + ADVICE
 
 
 @dataclass
@@ -39,14 +46,27 @@ class Preprocessed:
     crop: np.ndarray  # the ink's bounding box
     fitted: np.ndarray  # the crop scaled to fit the box (20x20 for MNIST)
     centred: np.ndarray | None = None  # the 28x28 picture, when pixels were scaled to another input size
+    uneven: np.ndarray | None = None  # the grey levels before the light was evened out, if it was
+    cluttered: np.ndarray | None = None  # the ink before lines and clutter were dropped, if any were
 
     def steps(self) -> list[tuple[str, str, np.ndarray]]:
-        """(name, caption, uint8 image) of each stage, for a page to show; built only on request."""
+        """(name, caption, uint8 image) of each stage, for a page to show; built only on request.
+        The steps "evened" and "kept" appear only when they changed the picture."""
         light, box = self.info["inverted"], self.info["box"]
         h, w = self.fitted.shape
         centred_on = "its centre of mass" if self.info["centre"] == "mass" else "the middle of its bounding box"
-        return [
-            ("grayscale", "Grey levels" + (", inverted to white ink on black" if light else ""), _preview(self.ink)),
+        grey = "Grey levels" + (", inverted to white ink on black" if light else "")
+        before = self.cluttered if self.cluttered is not None else self.ink
+        if self.uneven is None:
+            stages = [("grayscale", grey, _preview(before))]
+        else:
+            stages = [
+                ("grayscale", grey + ": the light falls unevenly", _preview(self.uneven)),
+                ("evened", "Evened out the light: each pixel compared with the paper around it", _preview(before)),
+            ]
+        if self.cluttered is not None:
+            stages.append(("kept", "Kept the digit; dropped lines and clutter at the edges", _preview(self.ink)))
+        return stages + [
             ("cropped", "Cropped to the ink's bounding box", _preview(self.crop)),
             ("fitted", f"Scaled to fit a {box}x{box} box ({w}x{h})", _to_uint8(self.fitted)),
             ("centred", f"Placed in 28x28, centred on {centred_on}", _to_uint8(self.pixels if self.centred is None else self.centred)),
@@ -71,22 +91,45 @@ def to_mnist(grey: np.ndarray, preparation: Preparation = MNIST_PREPARATION) -> 
     grey, factor = _reduce(grey.astype(np.float32, copy=False), ANALYSIS_SIDE)
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     light = float(np.median(border)) > 0.5
-    if light:
-        grey = 1 - grey
-        border = 1 - border
-    background, peak = float(np.median(border)), float(grey.max())
-    if peak - background < MIN_CONTRAST:
-        raise ImageError(422, "No ink found: the image is blank. Draw something, or upload a photo of it.")
-    ink = np.clip((grey - background) / (peak - background), 0, 1)
+    # The photo steps assume pen strokes on paper (MNIST's recipe centres handwriting by its
+    # mass); clothes are solid shapes that evening out the light would take for shadow.
+    strokes = preparation.centre == "mass"
+    evened = None
+    if strokes:
+        light, evened = even_out_light(grey, light)
+    uneven = None
+    if evened is None:  # evenly lit: the background is the border's grey level
+        if light:
+            grey = 1 - grey
+            border = 1 - border
+        background, peak = float(np.median(border)), float(grey.max())
+        if peak - background < MIN_CONTRAST:
+            raise ImageError(422, BLANK if peak - float(grey.min()) < FLAT else POOR)
+        ink = np.clip((grey - background) / (peak - background), 0, 1)
+    else:  # the light falls unevenly: the ink is what stands out from the paper around it
+        absorbed = evened
+        peak = float(absorbed.max())
+        if peak < MIN_CONTRAST:
+            raise ImageError(422, POOR)
+        ink = np.clip(absorbed / peak, 0, 1)
+        uneven = 1 - grey if light else grey
     # A hair under the floor: a pixel exactly at it (51/255 in an 8-bit image) must stay ink
     # whichever way float rounding fell when the image was inverted, or a picture and its
     # negative would be cropped differently.
     ink[ink < INK_FLOOR - 1e-5] = 0
+    cluttered = ink
+    # Only a photo (uneven light) is cleaned of lines and clutter: a drawing on an evenly lit pad
+    # keeps every stroke, as the page prepares it (static/js/prepare.js).
+    ink, dropped = keep_the_object(ink, True) if strokes and uneven is not None else (ink, False)
+    if not dropped:
+        cluttered = None
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     if rows.size == 0:
-        raise ImageError(422, "No ink found: the image is blank. Draw something, or upload a photo of it.")
+        raise ImageError(422, BLANK)
     y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     crop = ink[y0:y1, x0:x1]
+    if uneven is not None and max(crop.shape) < SMALL * max(ink.shape):
+        raise ImageError(422, TINY)
 
     h, w = crop.shape
     scale = preparation.box / max(h, w)
@@ -119,7 +162,7 @@ def to_mnist(grey: np.ndarray, preparation: Preparation = MNIST_PREPARATION) -> 
         "scale": round(scale * factor, 5),  # original pixels -> box pixels
         "shift": [top - (SIZE - fit_h) / 2, left - (SIZE - fit_w) / 2],  # centre of mass vs plain centring
     }
-    return Preprocessed(pixels, info, ink, crop, fitted)
+    return Preprocessed(pixels, info, ink, crop, fitted, uneven=uneven, cluttered=cluttered)
 
 
 def _to_uint8(values: np.ndarray) -> np.ndarray:
