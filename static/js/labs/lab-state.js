@@ -23,7 +23,8 @@ export function isIdentity(t) {
 /** The fields a predict (or, with forExplain, an explain) request carries for the labs. */
 export function labFields(state, forExplain = false) {
   const out = {};
-  if (state.labEdits?.length) out.edits = state.labEdits;
+  // "name" (the classic kernel's name) is for the page's own list; the API takes the rest.
+  if (state.labEdits?.length) out.edits = state.labEdits.map(({ name, ...edit }) => edit);
   // An explanation is asked with the input the trace shows, already transformed.
   if (!forExplain && !isIdentity(state.labTransform)) out.transform = { ...state.labTransform };
   return out;
