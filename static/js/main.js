@@ -216,7 +216,8 @@ async function start() {
   addExamples($("examples"), { modelIds, load: showExample });
   // The labs ask again for the input shown, with their edits and transform.
   const retrace = (bytes) => {
-    if (store.state.source === "drawing" && !padIsBlank(pad)) askFinal(pad);
+    // A drawing is asked again under no key: the same drawing's answer in flight has the old settings.
+    if (store.state.source === "drawing" && !padIsBlank(pad)) predictions.preempt(undefined, ...ask(pad, true));
     else if (bytes) askPixels(bytes, store.state.source === "upload" ? "example" : store.state.source);
   };
   wireLabs($("labs"), { store, api, retrace });

@@ -197,6 +197,7 @@ export class KernelLab {
       if (err?.name === "AbortError") return;
       this.message.textContent = err.message;
       this.maps.dataset.state = "error";
+      this.maps.replaceChildren(); // no stale maps beside a formula that does not fit
     }
   }
 
