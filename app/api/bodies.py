@@ -22,7 +22,9 @@ from starlette.requests import Request
 
 from ..models import Model
 from ..preprocess import ImageError, decode_data_url
+from ..labs.run import Lab
 from .deps import Registry
+from .lab_bodies import parse_lab
 from .schemas import ApiError, parse_json_object, parse_pixels, parse_steps, parse_unit
 
 LARGE_BODY_BYTES = 64 * 1024  # larger bodies are parsed off the event loop
@@ -136,6 +138,7 @@ class TraceRequest:
     image: bytes | None  # the encoded image, for an image
     steps: bool
     compact: bool = False  # "detail": "compact": only what a page cannot derive (app/api/compact.py)
+    lab: Lab | None = None  # edits and a transform (app/labs); with either, the full trace
 
 
 def _compact(data: dict) -> bool:
@@ -155,20 +158,24 @@ def read_trace_request(body: bytes, registry: Registry) -> TraceRequest:
     if ("pixels" in data) == ("image" in data):
         raise ApiError(422, "Send either pixels (a 28x28 array) or image (a data URL), not both or neither.")
     steps, compact = parse_steps(data), _compact(data)
+    lab = parse_lab(data, model.network)
+    # A page computes the first conv layer itself from the trained weights: an edited or
+    # transformed trace must be the full one, or the page would show the unedited layer.
+    compact = compact and not lab
     if "pixels" in data:
-        return TraceRequest(model, parse_pixels(data["pixels"], model.architecture.input_shape), None, steps, compact)
+        return TraceRequest(model, parse_pixels(data["pixels"], model.architecture.input_shape), None, steps, compact, lab)
     image = data["image"]
     if not isinstance(image, (str, memoryview)):
         raise ApiError(422, "image must be a string: a base64 image or a data URL.")
     try:
         raw = decode_data_url(image) if isinstance(image, str) else _decode_long_image(image)
-        return TraceRequest(model, None, raw, steps)
+        return TraceRequest(model, None, raw, steps, False, lab)
     except ImageError as err:
         raise ApiError(err.status, str(err)) from None
 
 
-def read_explain_request(body: bytes, registry: Registry) -> tuple[Model, np.ndarray, str, tuple[int, ...]]:
-    """A /api/explain body checked into (model, input, layer name, unit)."""
+def read_explain_request(body: bytes, registry: Registry) -> tuple[Model, np.ndarray, str, tuple[int, ...], Lab]:
+    """A /api/explain body checked into (model, input, layer name, unit, edits and transform)."""
     data = _json_object(body)
     model = registry.find(data.get("model"))
     arch = model.architecture
@@ -178,4 +185,4 @@ def read_explain_request(body: bytes, registry: Registry) -> tuple[Model, np.nda
     if not isinstance(layer, str) or layer not in names:
         raise ApiError(422, f"No layer {layer!r}; the layers are {', '.join(names)}.")
     out_shape = arch.output_shapes()[arch.index(layer)]
-    return model, x, layer, parse_unit(data, out_shape, layer)
+    return model, x, layer, parse_unit(data, out_shape, layer), parse_lab(data, model.network)

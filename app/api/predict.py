@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 
+from ..labs.run import trace_lab
 from ..nn.explain import explain_unit
 from ..preprocess import ImageError, preprocess_bytes
 from .bodies import off_loop_if_large, read_body, read_explain_request, read_trace_request
@@ -46,13 +47,19 @@ async def _preprocess(data: bytes, model, settings) -> tuple:
     return pre.pixels.reshape(shape), pre
 
 
-def _trace(model, x, pre, steps, timing, started, compact=False):
+def _trace(model, x, pre, steps, timing, started, compact=False, lab=None):
     t = time.perf_counter()
-    traces = model.network.trace(x)
+    equivariance = None
+    if lab:
+        x, traces, equivariance = trace_lab(model.network, x, lab)
+    else:
+        traces = model.network.trace(x)
     timing["forward"] = _us(t)
     t = time.perf_counter()
     compact = compact and supports_compact(model)
     body = compact_trace_response(model, x, traces) if compact else trace_response(model, x, traces, pre, steps)
+    if equivariance is not None:
+        body["equivariance"] = equivariance
     timing["encode"] = _us(t)
     timing["total"] = _us(started)
     body["timing_us"] = timing
@@ -70,7 +77,7 @@ async def create_trace(request: Request, registry: RegistryDep):
         t = time.perf_counter()
         x, pre = await _preprocess(wanted.image, wanted.model, registry.settings)
         timing["preprocess"] = _us(t)
-    return _trace(wanted.model, x, pre, wanted.steps, timing, started, wanted.compact)
+    return _trace(wanted.model, x, pre, wanted.steps, timing, started, wanted.compact, wanted.lab)
 
 
 @router.post("/predict/upload")
@@ -94,6 +101,7 @@ async def create_trace_from_upload(
 @router.post("/explain", openapi_extra=openapi_body(ExplainRequest))
 async def create_explanation(request: Request, registry: RegistryDep):
     """The exact arithmetic that produced one unit of one layer."""
-    model, x, layer, unit = await off_loop_if_large(await read_body(request), read_explain_request, registry)
-    traces = model.network.trace(x)
-    return JSONBytes(explanation_response(model, explain_unit(model.network, x, traces, layer, unit), unit))
+    model, x, layer, unit, lab = await off_loop_if_large(await read_body(request), read_explain_request, registry)
+    x, traces, _ = trace_lab(model.network, x, lab)
+    params = lab.edits.params(model.network)
+    return JSONBytes(explanation_response(model, explain_unit(model.network, x, traces, layer, unit, params), unit))

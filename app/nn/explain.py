@@ -12,10 +12,11 @@ import numpy as np
 from .network import LayerTrace, Network
 
 
-def explain_unit(network: Network, x: np.ndarray, traces: list[LayerTrace], layer: str, unit: tuple[int, ...]) -> dict:
+def explain_unit(network: Network, x: np.ndarray, traces: list[LayerTrace], layer: str, unit: tuple[int, ...],
+                 params: dict | None = None) -> dict:
     """Inputs: the network, its input x (C, H, W), the trace of x, a layer name and a unit:
     (channel, y, x) in a map layer or (index,) in a vector layer. Raises IndexError if the
-    unit lies outside the layer."""
+    unit lies outside the layer. ``params`` replaces the network's own (an edited copy)."""
     arch = network.architecture
     i = arch.index(layer)
     item = network.layers[i]
@@ -25,5 +26,5 @@ def explain_unit(network: Network, x: np.ndarray, traces: list[LayerTrace], laye
     if len(unit) != out.ndim or any(not 0 <= u < s for u, s in zip(unit, out.shape)):
         raise IndexError(f"unit {list(unit)} is outside {layer}, whose shape is {list(out.shape)}")
     result = {"layer": layer, "kind": item.kind, "input_layer": below_name, "output": float(out[unit])}
-    result.update(item.explain(unit, below, out, network.params, traces[i]))
+    result.update(item.explain(unit, below, out, network.params if params is None else params, traces[i]))
     return result

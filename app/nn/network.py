@@ -71,13 +71,20 @@ class Network:
         return {key for key, p in self.architecture.param_decls().items() if p.trainable}
 
     # -- whole network -------------------------------------------------------------------
-    def forward(self, x: np.ndarray, mode: str = "infer") -> np.ndarray:
-        """Inputs: x (N, C, H, W). Returns: the last layer's output (N, K)."""
+    def forward(self, x: np.ndarray, mode: str = "infer", params: dict | None = None, masks: dict | None = None) -> np.ndarray:
+        """Inputs: x (N, C, H, W). Returns: the last layer's output (N, K).
+
+        ``params`` replaces the network's own (an edited copy, for one request); ``masks`` maps a
+        layer index to an array multiplied into that layer's output as soon as it is computed, so
+        every layer above sees an ablated map or unit as zeros."""
         check_mode(mode)
         x = np.asarray(x, dtype=DTYPE)
-        params = self.params
-        for layer in self.layers:
+        params = self.params if params is None else params
+        masks = masks or {}
+        for i, layer in enumerate(self.layers):
             x = layer.forward(x, params, mode)[0]
+            if i in masks:
+                x = x * masks[i]
         return x
 
     def predict(self, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
@@ -109,12 +116,13 @@ class Network:
             grads.update(layer_grads)
         return loss, grads, probs
 
-    def trace(self, x: np.ndarray) -> list[LayerTrace]:
-        """Every intermediate result for one image x (C, H, W), in layer order, at inference."""
+    def trace(self, x: np.ndarray, params: dict | None = None, masks: dict | None = None) -> list[LayerTrace]:
+        """Every intermediate result for one image x (C, H, W), in layer order, at inference.
+        ``params`` and ``masks`` as in ``forward``; a mask zeroes the weighted input too."""
         a = np.asarray(x, dtype=DTYPE)[None]  # (1, C, H, W)
-        params = self.params
+        params = self.params if params is None else params
         traces = []
-        for layer, traced in zip(self.layers, self._traced):
+        for i, (layer, traced) in enumerate(zip(self.layers, self._traced)):
             out, cache = layer.forward(a, params, "infer")
             if traced:
                 z, argmax = layer.traced(cache)
@@ -122,6 +130,9 @@ class Network:
                 argmax = None if argmax is None else argmax[0]
             else:
                 z = argmax = None
+            if masks and i in masks:
+                out = out * masks[i]
+                z = None if z is None else z * masks[i][0]
             # (name, kind, output, weighted_input, argmax): positional, as keyword arguments make
             # the dataclass constructor four times slower (0.6 us more per layer).
             traces.append(LayerTrace(layer.name, layer.kind, out[0], z, argmax))

@@ -25,6 +25,9 @@ export function toBase64(bytes) {
 export class Api {
   constructor(root = "/api") {
     this.root = root;
+    // The labs' fields for a request (edits, transform); set by static/js/labs/labs.js.
+    this.extra = () => ({});
+    this.lastPixels = null; // the last prepared input sent, before any lab transform
   }
 
   async request(path, { method = "GET", json, form, signal } = {}) {
@@ -66,7 +69,7 @@ export class Api {
 
   /** steps: false leaves the preprocessing pictures out (asked for while a stroke is drawn). */
   predictImage(model, image, signal, steps = true) {
-    return this.request("/predict", { method: "POST", json: { model, image, steps }, signal });
+    return this.request("/predict", { method: "POST", json: { model, image, steps, ...this.extra(false) }, signal });
   }
 
   /**
@@ -75,8 +78,11 @@ export class Api {
    */
   predictPixels(model, bytes, signal, steps = true, detail = "compact") {
     const pixels = { shape: [28, 28], dtype: "uint8", data: toBase64(bytes) };
+    const extra = this.extra(false);
+    this.lastPixels = bytes;
+    if (Object.keys(extra).length) detail = "full"; // the page would derive conv1 from unedited weights
     // `steps` tells what the page shows (its own pictures at a stroke's end); the server has none for pixels.
-    return this.request("/predict", { method: "POST", json: { model, pixels, detail, steps }, signal });
+    return this.request("/predict", { method: "POST", json: { model, pixels, detail, steps, ...extra }, signal });
   }
 
   upload(model, file, signal) {
@@ -88,6 +94,18 @@ export class Api {
 
   explain(model, pixels, unit, signal) {
     const where = unit.index !== undefined ? { index: unit.index } : { channel: unit.channel, y: unit.y, x: unit.x };
-    return this.request("/explain", { method: "POST", json: { model, pixels, layer: unit.layer, ...where }, signal });
+    return this.request("/explain", { method: "POST", json: { model, pixels, layer: unit.layer, ...where, ...this.extra(true) }, signal });
+  }
+
+  /** The Kernel lab: one kernel over a picture (body as docs/api.md describes /api/convolve). */
+  convolve(body, signal) {
+    return this.request("/convolve", { method: "POST", json: body, signal });
+  }
+
+  /** The Transform lab's chart: 70 transforms of one prepared input, as one batch. */
+  sweep(model, bytes, shape, transform, signal) {
+    const pixels = { shape, dtype: "uint8", data: toBase64(bytes) };
+    const { edits } = this.extra(true);
+    return this.request("/sweep", { method: "POST", json: { model, pixels, transform, ...(edits ? { edits } : {}) }, signal });
   }
 }

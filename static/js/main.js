@@ -19,6 +19,7 @@ import { wireUploads } from "./upload.js";
 import { wireAddress } from "./address.js";
 import { addExamples, predictPixels } from "./examples.js";
 import { PadPicture, padIsBlank } from "./pad-picture.js";
+import { wireLabs } from "./labs/labs.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -79,7 +80,8 @@ async function start() {
     (json, key, { source, file, version }) => {
       lastJson = json;
       if (source === "upload") lastFile = file;
-      store.set({ trace: decodeTrace(json, store.state.model, store.state.weights), source, status: { kind: "idle", text: "" } });
+      const trace = decodeTrace(json, store.state.model, store.state.weights);
+      store.set({ trace, source, equivariance: json.equivariance ?? null, status: { kind: "idle", text: "" } });
       appliedAt = performance.now();
       body.dataset.traces = String(Number(body.dataset.traces || 0) + 1);
       const serverMs = (json.timing_us?.total ?? 0) / 1000;
@@ -219,6 +221,13 @@ async function start() {
     askPixels(bytes, "example");
   };
   addExamples($("examples"), { modelIds, load: showExample });
+  // The labs ask again for the input shown, with their edits and transform.
+  const retrace = (bytes) => {
+    // A drawing is asked again under no key: the same drawing's answer in flight has the old settings.
+    if (store.state.source === "drawing" && !padIsBlank(pad)) predictions.preempt(undefined, ...ask(pad, true));
+    else if (bytes) askPixels(bytes, store.state.source === "upload" ? "example" : store.state.source);
+  };
+  wireLabs($("labs"), { store, api, retrace });
   await wireAddress(store, { modelIds, fallbackModel: body.dataset.model, switchTo, askPixels });
 
   // A hook for bench/bench_page.py: decode the last trace again and redraw every layer.

@@ -3,6 +3,8 @@
 // explanation, hidden layers, before/after views, large type) is declared once in PROPS and
 // mirrored in the URL hash, so a view can be shared or bookmarked. No DOM here.
 
+import { LAB_INITIAL, LAB_PROPS } from "./labs/lab-state.js";
+
 export const INITIAL = {
   modelId: null,
   model: null, // GET /api/models/{id}
@@ -18,6 +20,7 @@ export const INITIAL = {
   large: false, // projector mode
   overview: false, // the whole network shrunk to fit the screen (layout.js)
   status: { kind: "idle", text: "" }, // kind: idle | busy | error
+  ...LAB_INITIAL, // the labs' settings (static/js/labs/lab-state.js)
 };
 
 export class Store {
@@ -87,7 +90,7 @@ export const PROPS = [
     name: "in",
     key: "input", // not a store key: the page asks /api/predict with these pixels
     watch: "trace",
-    get: (s) => s.trace?.input?.bytes ?? null,
+    get: (s) => s.inputBase ?? s.trace?.input?.bytes ?? null, // before a lab's transform
     fallback: null,
     write: (bytes) => (bytes ? encodeInput(bytes) : ""),
     read: (text) => decodeInput(text) ?? undefined,
@@ -104,6 +107,7 @@ export const PROPS = [
   },
   { name: "large", key: "large", fallback: false, ...flag },
   { name: "overview", key: "overview", fallback: false, ...flag },
+  ...LAB_PROPS, // each lab's settings: lab, tf, edits, klab
 ];
 
 function decodeName(text) {
