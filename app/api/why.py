@@ -138,7 +138,8 @@ async def read_exemplars(model_id: str, registry: RegistryDep, layer: str | None
 async def create_adversary(request: Request, registry: RegistryDep):
     """A change within the budget that makes the network answer something else."""
     wanted = await off_loop_if_large(await request.body(), read_adversary_request, registry)
-    result = attack(wanted.model.network, wanted.x, wanted.epsilon, wanted.target, wanted.steps)
+    # Up to steps forward and backward passes: off the event loop, so the others' drawings keep flowing.
+    result = await run_in_threadpool(attack, wanted.model.network, wanted.x, wanted.epsilon, wanted.target, wanted.steps)
     return JSONBytes({
         "pixels": encode(result.pixels), "perturbation": encode(result.pixels - wanted.x),
         "label": result.label, "probabilities": result.probabilities.tolist(), "success": result.success,

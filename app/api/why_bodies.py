@@ -11,7 +11,7 @@ from ..models import Model
 from ..preprocess import ImageError, decode_data_url
 from ..why.adversary import DEFAULT_STEPS, MAX_EPSILON, MAX_STEPS
 from ..why.saliency import MAX_OCCLUSION_POSITIONS, METHODS, default_gradcam_layer, map_layers
-from .bodies import _json_object
+from .bodies import _decode_long_image, _json_object
 from .deps import Registry
 from .schemas import ApiError, parse_pixels
 
@@ -56,10 +56,10 @@ def _input(data: dict, model: Model, allow_image: bool):
     if "pixels" in data or not allow_image:
         return parse_pixels(data.get("pixels"), model.architecture.input_shape), None
     image = data["image"]
-    if not isinstance(image, str):
+    if not isinstance(image, (str, memoryview)):  # a long string in a large body comes as a memoryview
         raise ApiError(422, "image must be a string: a base64 image or a data URL.")
     try:
-        return None, decode_data_url(image)
+        return None, decode_data_url(image) if isinstance(image, str) else _decode_long_image(image)
     except ImageError as err:
         raise ApiError(err.status, str(err)) from None
 

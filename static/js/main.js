@@ -16,6 +16,7 @@ import { wireUploads } from "./upload.js";
 import { wireAddress } from "./address.js";
 import { addExamples, predictPixels } from "./examples.js";
 import { PadPicture, padIsBlank } from "./pad-picture.js";
+import { wireWhy } from "./why/index.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -212,6 +213,7 @@ async function start() {
     askPixels(bytes, "example");
   };
   addExamples($("examples"), { modelIds, load: showExample });
+  wireWhy(store, api, { loadPicture: (bytes) => askPixels(bytes, "example") });
   await wireAddress(store, { modelIds, fallbackModel: body.dataset.model, switchTo, askPixels });
 
   // A hook for bench/bench_page.py: decode the last trace again and redraw every layer.
