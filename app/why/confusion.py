@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .saliency import softmax
-from .gradients import forward_cached
+from .gradients import logits as score
 from .samples import TestSet
 
 BATCH = 500
@@ -40,12 +40,11 @@ _lock = threading.Lock()
 def compute_answers(network, test_set: TestSet) -> Answers:
     predicted, confidence = [], []
     for start in range(0, len(test_set.labels), BATCH):
-        logits, _, _ = forward_cached(network, test_set.inputs(start, start + BATCH))
-        p = softmax(logits.astype(np.float64))
+        p = softmax(score(network, test_set.inputs(start, start + BATCH)).astype(np.float64))
         predicted.append(p.argmax(axis=1))
         confidence.append(p.max(axis=1))
     predicted = np.concatenate(predicted)
-    k = logits.shape[1]
+    k = p.shape[1]
     matrix = np.zeros((k, k), np.int64)
     np.add.at(matrix, (test_set.labels, predicted), 1)
     return Answers(predicted, np.concatenate(confidence), matrix)

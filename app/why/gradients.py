@@ -31,6 +31,15 @@ def forward_cached(network: Network, x: np.ndarray, params: dict | None = None):
     return a, outputs, caches
 
 
+def logits(network: Network, x: np.ndarray, params: dict | None = None) -> np.ndarray:
+    """Inputs: x (N, C, H, W). Returns: logits (N, K), keeping no caches (for large batches)."""
+    params = network.params if params is None else params
+    a = x
+    for layer in score_layers(network):
+        a = layer.forward(a, params, "infer")[0]
+    return a
+
+
 def backward_to(network: Network, caches: list, dlogits: np.ndarray, stop: int = -1) -> np.ndarray:
     """The gradient carried down from the logits to the output of layer ``stop`` (index into
     score_layers), or to the input for stop = -1. dlogits (N, K): the seed, e.g. a one-hot row."""

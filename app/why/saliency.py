@@ -12,7 +12,7 @@ import numpy as np
 
 from ..nn.layers.activations import Elementwise
 from ..nn.network import Network
-from .gradients import backward_to, forward_cached, input_gradient, one_hot, score_layers
+from .gradients import backward_to, forward_cached, input_gradient, logits, one_hot, score_layers
 
 METHODS = ("gradient", "gradient_x_input", "occlusion", "gradcam")
 MAX_OCCLUSION_POSITIONS = 1024  # patches in one batched forward pass: bounds its time and memory
@@ -50,8 +50,7 @@ def occlusion_map(network: Network, x: np.ndarray, cls: int, patch: int = 4, str
         for x0 in xs:
             batch[i, :, y:y + patch, x0:x0 + patch] = fill
             i += 1
-    logits, _, _ = forward_cached(network, batch, params)
-    p = softmax(logits.astype(np.float64))[:, cls]  # (1 + P,)
+    p = softmax(logits(network, batch, params).astype(np.float64))[:, cls]  # (1 + P,)
     drops = p[0] - p[1:]
     total = np.zeros((h, w))
     count = np.zeros((h, w))
