@@ -40,6 +40,27 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_exemplars(args) -> int:
+    import time
+
+    from .models import load_model
+    from .why.exemplars import compute_exemplars, exemplar_path, save_exemplars
+    from .why.samples import test_set_for
+
+    model = load_model(args.model)
+    test_set = test_set_for(model)
+    if test_set is None:
+        print(f"cnnvis: model {model.id!r} has no shipped test set (its data set must be MNIST or Fashion-MNIST)",
+              file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    path = exemplar_path(model.path)
+    save_exemplars(path, compute_exemplars(model.network, test_set), test_set)
+    print(f"wrote {path}: 9 exemplars per unit from {len(test_set.labels)} test images "
+          f"in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 # serve flag -> the CNNVIS_* variable it sets, so that every worker process reads the same value
 SERVE_SETTINGS = {
     "models_dir": "CNNVIS_MODELS_DIR",
@@ -120,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", default="mnist", help="a shipped model id or a weights file")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.set_defaults(func=cmd_evaluate)
+
+    exemplars = sub.add_parser("exemplars", help="precompute the 9 test images that excite each unit most")
+    exemplars.add_argument("--model", default="mnist", help="a shipped model id or a weights file")
+    exemplars.set_defaults(func=cmd_exemplars)
 
     serve = sub.add_parser("serve", help="start the web app")
     serve.add_argument("--host", default="127.0.0.1")

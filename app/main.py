@@ -10,7 +10,7 @@ from starlette.formparsers import MultiPartParser
 from starlette.middleware.gzip import GZipMiddleware
 
 from . import errors, web
-from .api import labs, models, predict
+from .api import labs, models, predict, why
 from .api.deps import Registry
 from .middleware import BodySizeLimit, HeadAsGet, SecurityHeaders, ServerErrors
 from .models import load_shipped
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, loaded_models: dict | None = No
     app.include_router(models.router)
     app.include_router(predict.router)
     app.include_router(labs.router)
+    app.include_router(why.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -24,6 +24,7 @@ class Model:
     name: str
     network: Network
     metadata: dict
+    path: Path | None = None  # the weights file; exemplars are kept beside it
     # How an uploaded picture is made to look like this model's training images; read once
     # from the metadata when the model loads, so a bad weights file fails at start-up.
     preparation: Preparation = field(init=False)
@@ -49,7 +50,7 @@ def load_model(id_or_path: str, folder: Path | None = None) -> Model:
         model_id = name = path.stem
     network, metadata = weights.load(path)
     try:
-        return Model(model_id, name, network, metadata)
+        return Model(model_id, name, network, metadata, path)
     except (TypeError, ValueError) as err:
         raise weights.WeightsError(f"{path}: its metadata does not say how to prepare uploads ({err})") from err
 

@@ -20,6 +20,7 @@ import { wireAddress } from "./address.js";
 import { addExamples, predictPixels } from "./examples.js";
 import { PadPicture, padIsBlank } from "./pad-picture.js";
 import { wireLabs } from "./labs/labs.js";
+import { wireWhy } from "./why/index.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -228,6 +229,7 @@ async function start() {
     else if (bytes) askPixels(bytes, store.state.source === "upload" ? "example" : store.state.source);
   };
   wireLabs($("labs"), { store, api, retrace });
+  wireWhy(store, api, { loadPicture: (bytes) => askPixels(bytes, "example") });
   await wireAddress(store, { modelIds, fallbackModel: body.dataset.model, switchTo, askPixels });
 
   // A hook for bench/bench_page.py: decode the last trace again and redraw every layer.

@@ -19,6 +19,10 @@ export const INITIAL = {
   views: {}, // layer name -> "output" | "weighted_input"
   large: false, // projector mode
   overview: false, // the whole network shrunk to fit the screen (layout.js)
+  whyMethod: "gradient", // saliency: gradient | gradient_x_input | occlusion | gradcam
+  whyClass: null, // saliency: the class explained (null: the network's answer)
+  whyRandom: false, // saliency with the weights redrawn at random (the sanity check)
+  whyEps: 0.1, // adversary: the largest change per pixel, 0..0.5
   status: { kind: "idle", text: "" }, // kind: idle | busy | error
   ...LAB_INITIAL, // the labs' settings (static/js/labs/lab-state.js)
 };
@@ -108,6 +112,22 @@ export const PROPS = [
   { name: "large", key: "large", fallback: false, ...flag },
   { name: "overview", key: "overview", fallback: false, ...flag },
   ...LAB_PROPS, // each lab's settings: lab, tf, edits, klab
+  {
+    name: "why",
+    key: "whyMethod",
+    fallback: "gradient",
+    write: (m) => (m === "gradient" ? "" : m),
+    read: (t) => (["gradient", "gradient_x_input", "occlusion", "gradcam"].includes(t) ? t : undefined),
+  },
+  { name: "whyclass", key: "whyClass", fallback: null, write: (c) => (c === null ? "" : String(c)), read: (t) => (/^\d{1,3}$/.test(t) ? Number(t) : undefined) },
+  { name: "random", key: "whyRandom", fallback: false, ...flag },
+  {
+    name: "eps",
+    key: "whyEps",
+    fallback: 0.1,
+    write: (e) => (e === 0.1 ? "" : String(e)),
+    read: (t) => (/^0(\.\d{1,2})?$/.test(t) && Number(t) <= 0.5 ? Number(t) : undefined),
+  },
 ];
 
 function decodeName(text) {

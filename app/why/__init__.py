@@ -1,0 +1,1 @@
+"""Why did the network say that: saliency maps, natural exemplars, mistakes, adversaries."""
