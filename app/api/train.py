@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
 from ..models import MODELS_DIR, SHIPPED
-from ..models.checkpoints import CHECKPOINTS_DIR
+from ..models.checkpoints import CHECKPOINTS_DIR, checkpoint_epochs, load_checkpoint
 from ..training.jobs import ENDINGS, JobStore, QueueFull
 from ..training.recipe import TrainRequest
 from .deps import RegistryDep
@@ -114,3 +114,15 @@ async def download_model(model_id: str, registry: RegistryDep):
         path = (registry.settings.models_dir or MODELS_DIR) / SHIPPED[model_id][0]
     headers = {"Content-Disposition": f'attachment; filename="{model_id}.npz"'}
     return FileResponse(path, media_type="application/octet-stream", headers=headers)
+
+
+@router.get("/models/{model_id}/checkpoints")
+async def list_checkpoints(model_id: str, registry: RegistryDep):
+    """The checkpoints kept of a shipped model's training, in order, each usable as a model id."""
+    registry.find(model_id)
+    listed = []
+    for epoch in checkpoint_epochs(model_id):
+        checkpoint = load_checkpoint(f"{model_id}@epoch{epoch}")
+        if checkpoint is not None:
+            listed.append({"id": checkpoint.id, "epoch": epoch, "test_accuracy": checkpoint.metadata.get("test_accuracy")})
+    return JSONBytes({"model": model_id, "checkpoints": listed})
