@@ -19,6 +19,7 @@ import { wireUploads } from "./upload.js";
 import { wireAddress } from "./address.js";
 import { addExamples, predictPixels } from "./examples.js";
 import { PadPicture, padIsBlank } from "./pad-picture.js";
+import { TrainPanel } from "./train/panel.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -219,6 +220,15 @@ async function start() {
     askPixels(bytes, "example");
   };
   addExamples($("examples"), { modelIds, load: showExample });
+  // A model trained from the page joins the picker and is shown at once.
+  new TrainPanel($("train"), {
+    apiRoot: body.dataset.apiRoot || "/api",
+    onModel: (id, name) => {
+      if (select && !modelIds.includes(id)) select.add(new Option(name, id));
+      modelIds.push(id);
+      switchTo(id);
+    },
+  });
   await wireAddress(store, { modelIds, fallbackModel: body.dataset.model, switchTo, askPixels });
 
   // A hook for bench/bench_page.py: decode the last trace again and redraw every layer.
