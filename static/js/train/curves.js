@@ -38,9 +38,9 @@ export class Curves {
     ctx.clearRect(0, 0, width, height);
     const maxLoss = Math.max(0.5, ...this.loss.map((p) => p.value));
     const lines = [
-      [this.loss, 0, maxLoss, "#c0392b"],
-      [this.train, 0, 1, "#2471a3"],
-      [this.val, 0, 1, "#1e8449"],
+      [this.loss, 0, maxLoss, "#a93226"],
+      [this.train, 0, 1, "#1a5276"],
+      [this.val, 0, 1, "#145a32"],
     ];
     for (const [points, lo, hi, colour] of lines) {
       const xy = toCanvas(points, this.total, lo, hi, width, height);
