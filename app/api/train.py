@@ -110,8 +110,10 @@ async def download_model(model_id: str, registry: RegistryDep):
         path = registry.store.path(model_id)
     elif "@" in model_id:
         path = CHECKPOINTS_DIR / f"{model_id}.npz"
-    else:
+    elif model_id in SHIPPED:
         path = (registry.settings.models_dir or MODELS_DIR) / SHIPPED[model_id][0]
+    else:
+        raise ApiError(404, f"The model {model_id!r} has no weights file on this server to download.")
     headers = {"Content-Disposition": f'attachment; filename="{model_id}.npz"'}
     return FileResponse(path, media_type="application/octet-stream", headers=headers)
 
