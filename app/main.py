@@ -10,12 +10,14 @@ from starlette.formparsers import MultiPartParser
 from starlette.middleware.gzip import GZipMiddleware
 
 from . import errors, web
-from .api import labs, models, predict, why
+from .api import labs, models, predict, train, why
 from .api.deps import Registry
 from .middleware import BodySizeLimit, HeadAsGet, SecurityHeaders, ServerErrors
+from .model_store import ModelStore
 from .models import load_shipped
 from .paths import STATIC_DIR
 from .settings import Settings
+from .training.jobs import JobStore
 
 
 def create_app(settings: Settings | None = None, loaded_models: dict | None = None) -> FastAPI:
@@ -27,7 +29,9 @@ def create_app(settings: Settings | None = None, loaded_models: dict | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.models = loaded_models if loaded_models is not None else load_shipped(settings.models_dir)
-        app.state.registry = Registry(app.state.models, settings)
+        store = ModelStore(settings.state_dir / "models", settings.trained_models_max)
+        app.state.registry = Registry(app.state.models, settings, store)
+        app.state.jobs = JobStore(settings.state_dir / "jobs", settings.train_max_waiting)
         yield
 
     # No /docs or /redoc: FastAPI builds them from a CDN with inline scripts, which neither an
@@ -47,6 +51,7 @@ def create_app(settings: Settings | None = None, loaded_models: dict | None = No
     app.include_router(predict.router)
     app.include_router(labs.router)
     app.include_router(why.router)
+    app.include_router(train.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -7,8 +7,15 @@ server, so every worker process reads one set of values from one place.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+
+def default_state_dir() -> Path:
+    """Where the server keeps what it makes (job files, trained models): CNNVIS_STATE_DIR, else
+    $XDG_STATE_HOME/cnnvis, else ~/.local/state/cnnvis."""
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(base) / "cnnvis"
 
 
 class SettingsError(ValueError):
@@ -45,6 +52,13 @@ class Settings:
     keep_alive_timeout: float = 15.0  # an idle connection is closed after this many seconds
     max_connections: int = 500  # per worker; past it idle ones are closed, or the newcomer gets a 503
     shutdown_timeout: float = 10.0  # on SIGTERM, unfinished requests get this long before they are cut
+    # Training from the page (app/training): job files and trained models live under state_dir.
+    state_dir: Path = field(default_factory=lambda: default_state_dir())
+    train_max_waiting: int = 30  # jobs waiting behind the running one; one more is a 429
+    train_max_seconds: float = 300.0  # a job running longer fails with a reason
+    train_max_epochs: int = 20
+    train_max_images: int = 9000  # training images per job (the shipped samples hold 9,000 plus 1,000 held out)
+    trained_models_max: int = 30  # trained models kept; the least recently used go first
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -62,4 +76,10 @@ class Settings:
             keep_alive_timeout=_number("CNNVIS_KEEP_ALIVE_TIMEOUT", cls.keep_alive_timeout, float),
             max_connections=_number("CNNVIS_MAX_CONNECTIONS", cls.max_connections, int),
             shutdown_timeout=_number("CNNVIS_SHUTDOWN_TIMEOUT", cls.shutdown_timeout, float),
+            state_dir=Path(os.environ.get("CNNVIS_STATE_DIR") or default_state_dir()),
+            train_max_waiting=_number("CNNVIS_TRAIN_MAX_WAITING", cls.train_max_waiting, int),
+            train_max_seconds=_number("CNNVIS_TRAIN_MAX_SECONDS", cls.train_max_seconds, float),
+            train_max_epochs=_number("CNNVIS_TRAIN_MAX_EPOCHS", cls.train_max_epochs, int),
+            train_max_images=_number("CNNVIS_TRAIN_MAX_IMAGES", cls.train_max_images, int),
+            trained_models_max=_number("CNNVIS_TRAINED_MODELS_MAX", cls.trained_models_max, int),
         )

@@ -10,8 +10,12 @@ pytest.importorskip: pytest_make_collect_report), and anywhere else a skip is co
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
+
+# Job files and trained models go to a folder of the test run's own, never the user's.
+os.environ.setdefault("CNNVIS_STATE_DIR", tempfile.mkdtemp(prefix="cnnvis-state-"))
 
 
 def _in_ci() -> bool:

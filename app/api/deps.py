@@ -12,7 +12,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from ..model_store import ModelStore
 from ..models import Model
+from ..models.checkpoints import load_checkpoint
 from ..settings import Settings
 from .schemas import ApiError
 
@@ -21,13 +23,20 @@ from .schemas import ApiError
 class Registry:
     models: dict[str, Model]
     settings: Settings
+    store: ModelStore | None = None  # models trained on this server, found by id in its folder
 
     def find(self, model_id: str | None) -> Model:
-        """The model with this id (the default when None), or a 404 naming the choices."""
+        """The model with this id (the default when None), a trained one, a checkpoint of a
+        shipped one (``mnist@epoch5``), or a 404 naming the choices."""
         model_id = self.settings.default_model if model_id is None else model_id
-        if not isinstance(model_id, str) or model_id not in self.models:
+        if isinstance(model_id, str) and model_id in self.models:
+            return self.models[model_id]
+        found = None
+        if isinstance(model_id, str):
+            found = load_checkpoint(model_id) if "@" in model_id else self.store and self.store.get(model_id)
+        if found is None:
             raise ApiError(404, f"No model {model_id!r}. Available models: {', '.join(sorted(self.models))}.")
-        return self.models[model_id]
+        return found
 
 
 async def get_registry(request: Request) -> Registry:

@@ -13,10 +13,12 @@ router = APIRouter(prefix="/api", tags=["models"])
 
 @router.get("/models")
 async def list_models(registry: RegistryDep):
-    """Every available model, with its classes and test accuracy."""
-    return JSONBytes(
-        {"default": registry.settings.default_model, "models": [model_summary(m) for m in registry.models.values()]}
-    )
+    """Every available model (shipped, then trained here), with its classes and test accuracy."""
+    listed = [model_summary(m) for m in registry.models.values()]
+    if registry.store is not None:
+        trained = (registry.store.get(model_id, touch=False) for model_id in registry.store.ids())
+        listed += [{**model_summary(m), "trained": True} for m in trained if m is not None]
+    return JSONBytes({"default": registry.settings.default_model, "models": listed})
 
 
 @router.get("/models/{model_id}")

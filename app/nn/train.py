@@ -41,8 +41,10 @@ def progress(epoch, epochs, done, total, loss, acc, started, stream=sys.stderr):
     stream.flush()
 
 
-def train_network(network: Network, images: np.ndarray, labels: np.ndarray, settings: TrainSettings, show_progress=True):
-    """Trains in place. images: uint8 (N, H, W); labels (N,). Returns a list of per-epoch (loss, accuracy)."""
+def train_network(network: Network, images: np.ndarray, labels: np.ndarray, settings: TrainSettings, show_progress=True,
+                  on_epoch=None):
+    """Trains in place. images: uint8 (N, H, W); labels (N,). Returns a list of per-epoch (loss, accuracy).
+    on_epoch(epoch, network), if given, is called after every epoch (to keep checkpoints)."""
     rng = np.random.default_rng(settings.seed)
     x_all = images.astype(np.float32) / 255
     n = len(x_all)
@@ -73,6 +75,8 @@ def train_network(network: Network, images: np.ndarray, labels: np.ndarray, sett
         if show_progress:
             sys.stderr.write("\n")
         history.append((loss_sum / seen, correct / seen))
+        if on_epoch is not None:
+            on_epoch(epoch, network)
     return history
 
 

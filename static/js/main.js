@@ -21,6 +21,7 @@ import { addExamples, predictPixels } from "./examples.js";
 import { PadPicture, padIsBlank } from "./pad-picture.js";
 import { wireLabs } from "./labs/labs.js";
 import { wireWhy } from "./why/index.js";
+import { TrainPanel } from "./train/panel.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -230,6 +231,15 @@ async function start() {
   };
   wireLabs($("labs"), { store, api, retrace });
   wireWhy(store, api, { loadPicture: (bytes) => askPixels(bytes, "example") });
+  // A model trained from the page joins the picker and is shown at once.
+  new TrainPanel($("train"), {
+    apiRoot: body.dataset.apiRoot || "/api",
+    onModel: (id, name) => {
+      if (select && !modelIds.includes(id)) select.add(new Option(name, id));
+      modelIds.push(id);
+      switchTo(id);
+    },
+  });
   await wireAddress(store, { modelIds, fallbackModel: body.dataset.model, switchTo, askPixels });
 
   // A hook for bench/bench_page.py: decode the last trace again and redraw every layer.

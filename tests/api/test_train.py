@@ -1,0 +1,148 @@
+"""Training jobs through the HTTP API: tiny jobs of a few hundred digits, each app with its own
+state folder, so the queue, the job files and the trained models start empty."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.nn import weights
+from app.settings import Settings
+from app.training.loop import DIVERGED
+
+TINY = {"limit": 200, "epochs": 1, "batch_size": 50}
+LONG = {"limit": 9000, "epochs": 20}  # minutes of work: only ever stopped
+
+
+def app_client(tmp_path, **limits):
+    return TestClient(create_app(Settings(state_dir=tmp_path, **limits)), raise_server_exceptions=False)
+
+
+def read_events(client, job, until=("done", "failed", "stopped"), headers=None):
+    """(id, event, data) of the job's stream up to and including the first event in `until`."""
+    out, fields = [], {}
+    with client.stream("GET", f"/api/train/{job}/events", headers=headers or {}) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line:
+                key, _, value = line.partition(": ")
+                fields[key] = value
+                continue
+            if "event" in fields:
+                out.append((int(fields["id"]), fields["event"], json.loads(fields["data"])))
+                if fields["event"] in until:
+                    return out
+            fields = {}
+    return out
+
+
+def start(client, **body):
+    response = client.post("/api/train", json=body)
+    assert response.status_code == 202, response.text
+    return response.json()["job"]
+
+
+def test_short_job_streams_progress_in_order_then_done_and_its_model_predicts(tmp_path, mnist_test):
+    with app_client(tmp_path) as client:
+        job = start(client, **TINY, name="Tiny")
+        events = read_events(client, job)
+        ids = [e[0] for e in events]
+        assert ids == list(range(1, len(ids) + 1))
+        kinds = [e[1] for e in events]
+        assert kinds[:2] == ["queued", "started"] and kinds[-1] == "done"
+        assert events[0][2]["position"] == 0  # nothing ahead: it starts at once
+        progress = [e[2] for e in events if e[1] == "progress"]
+        assert progress, kinds
+        steps = [p["step"] for p in progress]
+        assert steps == sorted(set(steps)) and steps[-1] == 4  # 200 images in batches of 50
+        assert all(p["epoch"] == 1 and p["loss"] > 0 for p in progress)
+        for key in ("train_accuracy", "val_accuracy", "seconds_left"):
+            assert key in progress[-1]
+        model_id = events[-1][2]["model"]
+
+        # A late client gets the whole story again; one that comes back resumes after its last id.
+        assert read_events(client, job) == events
+        assert read_events(client, job, headers={"Last-Event-ID": str(ids[-2])}) == events[-1:]
+        assert client.get(f"/api/train/{job}").json()["state"] == "done"
+
+        images, _ = mnist_test
+        response = client.post("/api/predict", json={"model": model_id, "pixels": (images[0] / 255).tolist()})
+        assert response.status_code == 200, response.text
+        # Independently: the saved file, run through the engine, gives the same probabilities.
+        network, metadata = weights.load(tmp_path / "models" / f"{model_id}.npz")
+        expected = network.forward((np.round(images[0:1, None] / 255 * 255) / 255).astype(np.float32))[0]
+        assert metadata["name"] == "Tiny"
+        assert np.allclose(response.json()["probabilities"], expected, atol=1e-5)
+        listed = {m["id"]: m for m in client.get("/api/models").json()["models"]}
+        assert listed[model_id]["name"] == "Tiny"
+        download = client.get(f"/api/models/{model_id}/download")
+        assert download.status_code == 200
+        assert download.content == (tmp_path / "models" / f"{model_id}.npz").read_bytes()
+
+
+def test_second_job_waits_at_position_1_and_runs_when_the_first_ends(tmp_path):
+    with app_client(tmp_path) as client:
+        first = start(client, limit=1000, epochs=1)
+        second = start(client, **TINY)
+        events = read_events(client, second, until=("started",))
+        assert events[0][1] == "queued" and events[0][2]["position"] == 1
+        assert client.get(f"/api/train/{first}").json()["state"] == "done"  # it ended before this started
+        assert read_events(client, second)[-1][1] == "done"
+
+
+def test_job_past_the_queue_bound_gets_429_and_delete_stops_queued_and_running_within_a_second(tmp_path):
+    with app_client(tmp_path, train_max_waiting=1) as client:
+        running = start(client, **LONG)
+        waiting = start(client, **LONG)
+        refused = client.post("/api/train", json=TINY)
+        assert refused.status_code == 429
+        assert "waiting" in refused.json()["detail"]
+
+        assert client.delete(f"/api/train/{waiting}").status_code == 200
+        assert client.get(f"/api/train/{waiting}").json()["state"] == "stopped"
+
+        read_events(client, running, until=("progress",))
+        asked = time.perf_counter()
+        assert client.delete(f"/api/train/{running}").status_code == 200
+        events = read_events(client, running)
+        assert time.perf_counter() - asked < 1.0
+        assert events[-1][1] == "stopped" and events[-1][2]["reason"]
+        assert not list((tmp_path / "models").glob("*.npz"))  # a stopped job leaves no model
+
+
+def test_job_past_its_time_limit_fails_with_the_reason(tmp_path):
+    with app_client(tmp_path, train_max_seconds=0.5) as client:
+        job = start(client, **LONG)
+        last = read_events(client, job)[-1]
+        assert last[1] == "failed"
+        assert "longer than this server allows" in last[2]["reason"]
+
+
+def test_adam_at_learning_rate_10_fails_with_the_loss_too_large(tmp_path):
+    with app_client(tmp_path) as client:
+        job = start(client, limit=1000, epochs=1, optimizer="adam", lr=10)
+        last = read_events(client, job)[-1]
+        assert last[1] == "failed"
+        assert last[2]["reason"] == DIVERGED == "the loss became too large: try a smaller learning rate"
+
+
+@pytest.mark.parametrize("method, suffix", [("GET", ""), ("GET", "/events"), ("DELETE", "")])
+def test_unknown_job_is_a_404_with_a_sentence(tmp_path, method, suffix):
+    with app_client(tmp_path) as client:
+        response = client.request(method, f"/api/train/j-000000000000{suffix}")
+        assert response.status_code == 404
+        assert "No training job" in response.json()["detail"]
+
+
+def test_settings_past_the_limits_are_refused_with_a_sentence(tmp_path):
+    with app_client(tmp_path, train_max_epochs=3) as client:
+        response = client.post("/api/train", json={"epochs": 4})
+        assert response.status_code == 422
+        assert "at most 3 epochs" in response.json()["detail"]
+        assert client.post("/api/train", json={"dataset": "cifar"}).status_code == 422
