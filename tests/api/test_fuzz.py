@@ -8,7 +8,9 @@ from schemathesis.checks import not_a_server_error
 
 from app.main import create_app
 
-schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
+# Starting a training job is left out: each would train a real network in a process of its
+# own; tests/api/test_train.py sends it bad settings of every kind instead.
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app()).exclude(method="POST", path="/api/train")
 
 
 @schema.parametrize()
