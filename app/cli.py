@@ -40,6 +40,32 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    from .onnx_io.importer import import_file
+
+    classes = args.classes.split(",") if args.classes else None
+    if args.classes_file:
+        with open(args.classes_file, encoding="utf-8") as handle:
+            classes = [line.strip() for line in handle if line.strip()]
+    network = import_file(args.model, args.out, name=args.name, classes=classes, preparation=args.preparation,
+                          mean=args.mean, std=args.std)
+    arch = network.architecture
+    print(f"wrote {args.out}: {len(arch.layers)} layers, input {list(arch.input_shape)}, {arch.n_classes} classes")
+    return 0
+
+
+def cmd_export(args) -> int:
+    import onnx
+
+    from .models import load_model
+    from .onnx_io.writer import export_network
+
+    model = load_model(args.model)
+    onnx.save_model(export_network(model.network, model.id), args.out)
+    print(f"wrote {args.out}: {len(model.architecture.layers)} layers of {model.id}")
+    return 0
+
+
 # serve flag -> the CNNVIS_* variable it sets, so that every worker process reads the same value
 SERVE_SETTINGS = {
     "models_dir": "CNNVIS_MODELS_DIR",
@@ -121,6 +147,24 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.set_defaults(func=cmd_evaluate)
 
+    imp = sub.add_parser("import", help="read an ONNX model (a chain of layers) into a weights file")
+    imp.add_argument("model", help="the .onnx file")
+    imp.add_argument("--out", required=True, help="weights file to write (.npz)")
+    imp.add_argument("--name", help="the name the page shows")
+    names = imp.add_mutually_exclusive_group()
+    names.add_argument("--classes", help="class names, comma-separated, in output order")
+    names.add_argument("--classes-file", help="a text file with one class name a line")
+    imp.add_argument("--preparation", choices=["digit", "box", "photo"],
+                     help="how uploads are prepared (default: photo for 3 channels, digit for 1)")
+    imp.add_argument("--mean", type=float, nargs="+", help="per-channel mean (0..1 units) the model subtracts first")
+    imp.add_argument("--std", type=float, nargs="+", help="per-channel standard deviation it divides by")
+    imp.set_defaults(func=cmd_import)
+
+    exp = sub.add_parser("export", help="write a model as an ONNX file")
+    exp.add_argument("--model", required=True, help="a shipped model id or a weights file")
+    exp.add_argument("--out", required=True, help="the .onnx file to write")
+    exp.set_defaults(func=cmd_export)
+
     serve = sub.add_parser("serve", help="start the web app")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -143,11 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from .nn.idx import IdxError
     from .nn.weights import WeightsError
+    from .onnx_io.errors import OnnxImportError
     from .settings import SettingsError
 
     try:
         return args.func(args)
-    except (IdxError, WeightsError, SettingsError, FileNotFoundError) as err:
+    except (IdxError, WeightsError, SettingsError, OnnxImportError, FileNotFoundError) as err:
         print("cnnvis: " + " ".join(str(err).split()), file=sys.stderr)  # one line, whatever the message
         return 2
 
