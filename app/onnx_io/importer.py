@@ -19,8 +19,8 @@ from .reader import Chain, load_chain
 # Layer names shown on the page: conv1, bn1, relu1, pool1, ... (the ONNX node stays in "source").
 PREFIX = {"conv": "conv", "batchnorm": "bn", "maxpool": "pool", "avgpool": "avgpool", "globalavgpool": "gap",
           "dense": "fc", "dropout": "dropout", "flatten": "flatten", "softmax": "softmax", "relu": "relu",
-          "leaky_relu": "leaky", "tanh": "tanh", "sigmoid": "sigmoid"}
-SINGLE = ("flatten", "softmax", "globalavgpool")  # named without a number when there is one
+          "leaky_relu": "leaky", "tanh": "tanh", "sigmoid": "sigmoid", "normalize": "normalize"}
+SINGLE = ("flatten", "softmax", "globalavgpool", "normalize")  # named without a number when there is one
 
 PREPARATIONS = {
     "digit": Preparation(20, "mass", "ink"),  # MNIST: ink fitted in 20x20, centred by mass
@@ -39,6 +39,8 @@ def build_network(chain: Chain, classes=None, mean=None, std=None) -> tuple[Netw
         mean, std = _per_channel(mean, c, "mean"), _per_channel(std, c, "std")
         if min(std) <= 0:
             raise OnnxImportError("--std values must be more than 0")
+        if entries[0]["kind"] == "normalize":
+            raise OnnxImportError("the graph normalises its input itself; give no --mean or --std")
         entries.insert(0, {"kind": "normalize", "mean": tuple(mean), "std": tuple(std), "name": "normalize"})
         added.append("normalize")
     if entries[-1]["kind"] != "softmax":

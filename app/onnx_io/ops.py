@@ -236,6 +236,33 @@ def _softmax(node, label, chain, attrs, consts):
     chain.add({"kind": "softmax", "source": label, "log": node.op_type == "LogSoftmax"}, node.output[0], chain.shape)
 
 
+def _channel_constants(value, chain, what) -> tuple[float, ...]:
+    c = chain.shape[0]
+    if value is None or value.size not in (1, c) or (value.ndim > 1 and value.shape[-2:] not in ((1, 1), ())):
+        raise Refused(f"{what} of the input must be a constant per channel ({c} values)")
+    return tuple(float(v) for v in np.broadcast_to(value.ravel(), (c,)))
+
+
+def read_sub(node, label, chain, attrs, consts):
+    """Sub then Div by constants per channel, first thing on the input: a normalize layer."""
+    if chain.layers or len(chain.shape) != 3 or consts[1] is None:
+        raise Refused("a subtraction is only supported as the first step (subtracting a mean per channel)")
+    chain.pending_mean = _channel_constants(consts[1], chain, "the subtracted mean")
+    chain.advance(node.output[0], chain.shape)
+
+
+def read_div(node, label, chain, attrs, consts):
+    mean = getattr(chain, "pending_mean", None)
+    if chain.layers or consts[1] is None:
+        raise Refused("a division is only supported as the first step (dividing by a deviation per channel)")
+    std = _channel_constants(consts[1], chain, "the divisor")
+    if min(std) <= 0:
+        raise Refused("a normalisation divides by a positive deviation per channel")
+    chain.pending_mean = None
+    chain.add({"kind": "normalize", "mean": mean or (0.0,) * len(std), "std": std, "source": label},
+              node.output[0], chain.shape)
+
+
 def read_identity(node, label, chain, attrs, consts):
     chain.data_shapes[node.output[0]] = chain.shape
     chain.current = node.output[0]
@@ -262,4 +289,6 @@ READERS = {
     "Softmax": _softmax,
     "LogSoftmax": _softmax,
     "Identity": read_identity,
+    "Sub": read_sub,
+    "Div": read_div,
 }

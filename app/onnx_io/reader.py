@@ -35,6 +35,7 @@ class Chain:
     layers: list[dict] = field(default_factory=list)
     data_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     open_bias: bool = False  # the last layer is a MatMul whose Add may follow
+    pending_mean: tuple | None = None  # a Sub at the input, waiting for its Div
 
     def add(self, layer: dict, output: str, shape: tuple[int, ...]) -> None:
         self.layers.append(layer)
