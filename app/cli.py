@@ -88,7 +88,12 @@ def cmd_serve(args) -> int:
     for name, variable in SERVE_SETTINGS.items():
         if getattr(args, name) is not None:
             os.environ[variable] = str(getattr(args, name))
+    if args.model:
+        os.environ["CNNVIS_EXTRA_MODELS"] = os.pathsep.join(os.path.abspath(p) for p in args.model)
     settings = Settings.from_env()
+    from .model_store import load_local
+
+    load_local(settings.extra_models)  # checked here once: a bad file is one line and exit 2
     # Every model is loaded and checked here, once, before any worker starts: a bad file is one
     # line and a non-zero exit, whatever --workers says, rather than a traceback per worker.
     models = load_shipped(settings.models_dir)
@@ -170,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument("--model", action="append", metavar="FILE",
+                       help="also serve this model (.npz or .onnx), as id file-<name>; repeatable")
     serve.add_argument("--models-dir", help="a folder holding mnist.npz and fashion.npz to serve instead of the shipped ones")
     limits = serve.add_argument_group("limits", "defaults in the README; each also settable as CNNVIS_<NAME>")
     limits.add_argument("--max-header-bytes", type=_positive(int), help="request line and headers (default 32768)")

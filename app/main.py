@@ -10,9 +10,10 @@ from starlette.formparsers import MultiPartParser
 from starlette.middleware.gzip import GZipMiddleware
 
 from . import errors, web
-from .api import models, predict
+from .api import model_uploads, models, predict
 from .api.deps import Registry
 from .middleware import BodySizeLimit, HeadAsGet, SecurityHeaders, ServerErrors
+from .model_store import ModelStore, load_local
 from .models import load_shipped
 from .paths import STATIC_DIR
 from .settings import Settings
@@ -22,12 +23,16 @@ def create_app(settings: Settings | None = None, loaded_models: dict | None = No
     settings = settings or Settings.from_env()
     # Uploads stay in memory (the body limit bounds them) and are never spooled to disk.
     # Starlette reads this from its class, so it holds for every app in the process.
-    MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, settings.max_body_bytes + 1)
+    MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, settings.max_body_bytes + 1,
+                                         settings.max_model_bytes + 1)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.models = loaded_models if loaded_models is not None else load_shipped(settings.models_dir)
-        app.state.registry = Registry(app.state.models, settings)
+        if loaded_models is None:
+            app.state.models.update(load_local(settings.extra_models))
+        store = ModelStore(settings.uploaded_models_dir, settings.max_uploaded_models)
+        app.state.registry = Registry(app.state.models, settings, store)
         yield
 
     # No /docs or /redoc: FastAPI builds them from a CDN with inline scripts, which neither an
@@ -39,10 +44,12 @@ def create_app(settings: Settings | None = None, loaded_models: dict | None = No
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=1)  # 1: nearly level 5's size, half its CPU
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       routes={("POST", "/api/models"): settings.max_model_bytes})
     app.add_middleware(HeadAsGet)
     app.add_middleware(ServerErrors)  # inside SecurityHeaders, so a 500 carries them too
     app.add_middleware(SecurityHeaders)
+    app.include_router(model_uploads.router)
     app.include_router(models.router)
     app.include_router(predict.router)
     app.include_router(web.router)

@@ -45,6 +45,13 @@ class Settings:
     keep_alive_timeout: float = 15.0  # an idle connection is closed after this many seconds
     max_connections: int = 500  # per worker; past it idle ones are closed, or the newcomer gets a 503
     shutdown_timeout: float = 10.0  # on SIGTERM, unfinished requests get this long before they are cut
+    # Models users upload (POST /api/models), kept in a folder every worker reads.
+    uploaded_models_dir: Path = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "cnnvis" / "models"
+    model_uploads: bool = True  # CNNVIS_MODEL_UPLOADS=0 turns uploads (and deleting them) off
+    max_model_bytes: int = 20 * 1024 * 1024  # one uploaded model file, apart from the picture limit
+    max_model_params: int = 5_000_000  # parameters of one uploaded model
+    max_uploaded_models: int = 50  # kept; the least recently used beyond this are removed
+    extra_models: tuple[str, ...] = ()  # files given to `cnnvis serve --model`
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -62,4 +69,10 @@ class Settings:
             keep_alive_timeout=_number("CNNVIS_KEEP_ALIVE_TIMEOUT", cls.keep_alive_timeout, float),
             max_connections=_number("CNNVIS_MAX_CONNECTIONS", cls.max_connections, int),
             shutdown_timeout=_number("CNNVIS_SHUTDOWN_TIMEOUT", cls.shutdown_timeout, float),
+            uploaded_models_dir=Path(os.environ.get("CNNVIS_UPLOADED_MODELS_DIR") or cls.uploaded_models_dir),
+            model_uploads=os.environ.get("CNNVIS_MODEL_UPLOADS", "1").strip().lower() not in ("0", "false", "no", "off"),
+            max_model_bytes=_number("CNNVIS_MAX_MODEL_BYTES", cls.max_model_bytes, int),
+            max_model_params=_number("CNNVIS_MAX_MODEL_PARAMS", cls.max_model_params, int),
+            max_uploaded_models=_number("CNNVIS_MAX_UPLOADED_MODELS", cls.max_uploaded_models, int),
+            extra_models=tuple(p for p in os.environ.get("CNNVIS_EXTRA_MODELS", "").split(os.pathsep) if p),
         )
