@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
+
+import numpy as np
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -11,8 +14,9 @@ from starlette.concurrency import run_in_threadpool
 from ..model_store import StoreError, check_npz_sizes
 from ..models import Model
 from ..nn import weights
+from ..nn.architecture import Architecture
 from ..onnx_io.errors import OnnxImportError
-from ..onnx_io.importer import PREPARATIONS, import_onnx
+from ..onnx_io.importer import PREPARATIONS, check_cost, import_onnx
 from .deps import RegistryDep
 from .responses import JSONBytes
 from .schemas import ApiError, model_summary
@@ -23,6 +27,16 @@ MAX_NAME = 80
 MAX_CLASSES_TEXT = 4000
 
 
+def _check_npz_cost(path: Path) -> None:
+    """The architecture's size, checked before weights.load runs a forward pass of it."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            architecture = Architecture.from_dict(json.loads(str(archive["architecture"])))
+    except Exception:  # noqa: BLE001 - weights.load reports what is wrong with the file, in words
+        return
+    check_cost(architecture)
+
+
 def _read_model(data: bytes, name, classes, preparation, settings):
     """The file's bytes -> (network, metadata); every refusal is a StoreError with a sentence."""
     if data[:2] == b"PK":  # a zip archive: our own weights file
@@ -31,7 +45,10 @@ def _read_model(data: bytes, name, classes, preparation, settings):
             path = Path(folder) / "upload.npz"
             path.write_bytes(data)
             try:
+                _check_npz_cost(path)
                 network, metadata = weights.load(path)
+            except OnnxImportError as err:
+                raise StoreError(422, f"This model cannot be shown: {err}.") from None
             except weights.WeightsError as err:
                 raise StoreError(400, str(err).replace(str(path), "The file")) from None
         if name:

@@ -27,6 +27,24 @@ PREPARATIONS = {
     "box": Preparation(28, "box", "ink"),  # Fashion-MNIST: the object's box fills the picture
     "photo": Preparation(kind="photo"),  # shorter side resized, centre crop, colour kept
 }
+MAX_UNITS = 4_000_000  # every layer's outputs together, for one image: a trace has to reach a page
+MAX_PATCH_VALUES = 30_000_000  # a convolution's unfolded input (H' * W' * C * K * K) for one image
+
+
+def check_cost(architecture: Architecture) -> None:
+    """Refuse a network whose one-image trace would take more memory than a page can show,
+    before anything runs it."""
+    units = 0
+    for layer in architecture.build():
+        units += int(np.prod(layer.out_shape))
+        if layer.kind == "conv":
+            patch = int(np.prod(layer.out_shape[1:])) * layer.in_shape[0] * layer.spec.kernel ** 2
+            if patch > MAX_PATCH_VALUES:
+                raise OnnxImportError(f"layer {layer.name} ({layer.spec.source or 'conv'}) is too large to trace here")
+    if units > MAX_UNITS:
+        raise OnnxImportError(f"its layers hold {units:,} values for one picture; at most {MAX_UNITS:,} can be traced")
+
+
 SPEC_KEYS = ("channels", "kernel", "stride", "padding", "dilation", "rate", "slope", "eps", "momentum")
 
 
@@ -66,6 +84,7 @@ def build_network(chain: Chain, classes=None, mean=None, std=None) -> tuple[Netw
         raise OnnxImportError(f"{len(names)} class names for {n_out} outputs")
     try:
         architecture = Architecture("imported", chain.input_shape, tuple(specs), names)
+        check_cost(architecture)
         network = Network(architecture, params)
     except ValueError as err:
         raise OnnxImportError(f"the chain does not make a network here: {err}") from None

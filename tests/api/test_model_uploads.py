@@ -123,3 +123,16 @@ def test_ids_that_could_name_paths_are_plain_404(folder):
     with _client(folder) as client:
         for model_id in ("..%2F..%2Fetc%2Fpasswd", "u../../x", "uZZZZ"):
             assert client.get(f"/api/models/{model_id}").status_code == 404
+
+
+def test_model_too_large_to_trace_is_refused_before_it_runs(folder):
+    from onnx_io_graphs import GraphBuilder
+
+    g = GraphBuilder((3, 1024, 1024))
+    g.op("Conv", g.const(np.zeros((64, 3, 7, 7), np.float32)), name="huge", pads=[3, 3, 3, 3])
+    g.op("GlobalAveragePool", name="gap")
+    g.op("Flatten", name="flat")
+    g.gemm(64, 2, name="head")
+    with _client(folder) as client:
+        response = _post(client, g.model().SerializeToString())
+        assert response.status_code == 422 and "too large to trace" in response.json()["detail"]
