@@ -61,6 +61,32 @@ def cmd_exemplars(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    from .onnx_io.importer import import_file
+
+    classes = args.classes.split(",") if args.classes else None
+    if args.classes_file:
+        with open(args.classes_file, encoding="utf-8") as handle:
+            classes = [line.strip() for line in handle if line.strip()]
+    network = import_file(args.model, args.out, name=args.name, classes=classes, preparation=args.preparation,
+                          mean=args.mean, std=args.std)
+    arch = network.architecture
+    print(f"wrote {args.out}: {len(arch.layers)} layers, input {list(arch.input_shape)}, {arch.n_classes} classes")
+    return 0
+
+
+def cmd_export(args) -> int:
+    import onnx
+
+    from .models import load_model
+    from .onnx_io.writer import export_network
+
+    model = load_model(args.model)
+    onnx.save_model(export_network(model.network, model.id), args.out)
+    print(f"wrote {args.out}: {len(model.architecture.layers)} layers of {model.id}")
+    return 0
+
+
 # serve flag -> the CNNVIS_* variable it sets, so that every worker process reads the same value
 SERVE_SETTINGS = {
     "models_dir": "CNNVIS_MODELS_DIR",
@@ -83,7 +109,12 @@ def cmd_serve(args) -> int:
     for name, variable in SERVE_SETTINGS.items():
         if getattr(args, name) is not None:
             os.environ[variable] = str(getattr(args, name))
+    if args.model:
+        os.environ["CNNVIS_EXTRA_MODELS"] = os.pathsep.join(os.path.abspath(p) for p in args.model)
     settings = Settings.from_env()
+    from .upload_store import load_local
+
+    load_local(settings.extra_models)  # checked here once: a bad file is one line and exit 2
     # Every model is loaded and checked here, once, before any worker starts: a bad file is one
     # line and a non-zero exit, whatever --workers says, rather than a traceback per worker.
     models = load_shipped(settings.models_dir)
@@ -145,12 +176,31 @@ def build_parser() -> argparse.ArgumentParser:
     exemplars = sub.add_parser("exemplars", help="precompute the 9 test images that excite each unit most")
     exemplars.add_argument("--model", default="mnist", help="a shipped model id or a weights file")
     exemplars.set_defaults(func=cmd_exemplars)
+    imp = sub.add_parser("import", help="read an ONNX model (a chain of layers) into a weights file")
+    imp.add_argument("model", help="the .onnx file")
+    imp.add_argument("--out", required=True, help="weights file to write (.npz)")
+    imp.add_argument("--name", help="the name the page shows")
+    names = imp.add_mutually_exclusive_group()
+    names.add_argument("--classes", help="class names, comma-separated, in output order")
+    names.add_argument("--classes-file", help="a text file with one class name a line")
+    imp.add_argument("--preparation", choices=["digit", "box", "photo"],
+                     help="how uploads are prepared (default: photo for 3 channels, digit for 1)")
+    imp.add_argument("--mean", type=float, nargs="+", help="per-channel mean (0..1 units) the model subtracts first")
+    imp.add_argument("--std", type=float, nargs="+", help="per-channel standard deviation it divides by")
+    imp.set_defaults(func=cmd_import)
+
+    exp = sub.add_parser("export", help="write a model as an ONNX file")
+    exp.add_argument("--model", required=True, help="a shipped model id or a weights file")
+    exp.add_argument("--out", required=True, help="the .onnx file to write")
+    exp.set_defaults(func=cmd_export)
 
     serve = sub.add_parser("serve", help="start the web app")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument("--model", action="append", metavar="FILE",
+                       help="also serve this model (.npz or .onnx), as id file-<name>; repeatable")
     serve.add_argument("--models-dir", help="a folder holding mnist.npz and fashion.npz to serve instead of the shipped ones")
     limits = serve.add_argument_group("limits", "defaults in the README; each also settable as CNNVIS_<NAME>")
     limits.add_argument("--max-header-bytes", type=_positive(int), help="request line and headers (default 32768)")
@@ -168,11 +218,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from .nn.idx import IdxError
     from .nn.weights import WeightsError
+    from .onnx_io.errors import OnnxImportError
     from .settings import SettingsError
 
     try:
         return args.func(args)
-    except (IdxError, WeightsError, SettingsError, FileNotFoundError) as err:
+    except (IdxError, WeightsError, SettingsError, OnnxImportError, FileNotFoundError) as err:
         print("cnnvis: " + " ".join(str(err).split()), file=sys.stderr)  # one line, whatever the message
         return 2
 

@@ -10,10 +10,11 @@ from starlette.formparsers import MultiPartParser
 from starlette.middleware.gzip import GZipMiddleware
 
 from . import errors, web
-from .api import labs, models, predict, train, why
+from .api import labs, model_uploads, models, predict, train, why
 from .api.deps import Registry
 from .middleware import BodySizeLimit, HeadAsGet, SecurityHeaders, ServerErrors
 from .model_store import ModelStore
+from .upload_store import UploadStore, load_local
 from .models import load_shipped
 from .paths import STATIC_DIR
 from .settings import Settings
@@ -24,13 +25,17 @@ def create_app(settings: Settings | None = None, loaded_models: dict | None = No
     settings = settings or Settings.from_env()
     # Uploads stay in memory (the body limit bounds them) and are never spooled to disk.
     # Starlette reads this from its class, so it holds for every app in the process.
-    MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, settings.max_body_bytes + 1)
+    MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, settings.max_body_bytes + 1,
+                                         settings.max_model_bytes + 1)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.models = loaded_models if loaded_models is not None else load_shipped(settings.models_dir)
+        if loaded_models is None:
+            app.state.models.update(load_local(settings.extra_models))
         store = ModelStore(settings.state_dir / "models", settings.trained_models_max)
-        app.state.registry = Registry(app.state.models, settings, store)
+        uploads = UploadStore(settings.uploaded_models_dir, settings.max_uploaded_models)
+        app.state.registry = Registry(app.state.models, settings, store, uploads)
         app.state.jobs = JobStore(settings.state_dir / "jobs", settings.train_max_waiting)
         yield
 
@@ -43,10 +48,12 @@ def create_app(settings: Settings | None = None, loaded_models: dict | None = No
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=1)  # 1: nearly level 5's size, half its CPU
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       routes={("POST", "/api/models"): settings.max_model_bytes})
     app.add_middleware(HeadAsGet)
     app.add_middleware(ServerErrors)  # inside SecurityHeaders, so a 500 carries them too
     app.add_middleware(SecurityHeaders)
+    app.include_router(model_uploads.router)
     app.include_router(models.router)
     app.include_router(predict.router)
     app.include_router(labs.router)

@@ -58,16 +58,18 @@ class BodySizeLimit:
     """413 for a body over the limit: at once when Content-Length says so, otherwise as soon
     as the streamed body passes it, without reading the rest."""
 
-    def __init__(self, app, max_bytes: int):
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app, max_bytes: int, routes: dict | None = None):
+        # routes: {(method, path): max_bytes} for the few routes with their own limit (model uploads)
+        self.app, self.default_max, self.routes = app, max_bytes, routes or {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        max_bytes = self.routes.get((scope.get("method"), scope.get("path")), self.default_max)
         for name, value in scope["headers"]:
             if name == b"content-length":
-                if not value.isdigit() or int(value) > self.max_bytes:
-                    return await self._refuse(send)
+                if not value.isdigit() or int(value) > max_bytes:
+                    return await self._refuse(send, max_bytes)
                 break
         received = 0
         started = False
@@ -77,8 +79,8 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if received > max_bytes:
+                    raise BodyTooLarge(max_bytes)
             return message
 
         async def tracking_send(message):
@@ -90,10 +92,10 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, max_bytes)
 
-    async def _refuse(self, send):
-        body = orjson.dumps({"detail": too_large(self.max_bytes)})
+    async def _refuse(self, send, max_bytes):
+        body = orjson.dumps({"detail": too_large(max_bytes)})
         await send(
             {
                 "type": "http.response.start",

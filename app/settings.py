@@ -59,6 +59,13 @@ class Settings:
     train_max_epochs: int = 20
     train_max_images: int = 9000  # training images per job (the shipped samples hold 9,000 plus 1,000 held out)
     trained_models_max: int = 30  # trained models kept; the least recently used go first
+    # Models users upload (POST /api/models), kept in a folder every worker reads.
+    uploaded_models_dir: Path = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "cnnvis" / "models"
+    model_uploads: bool = True  # CNNVIS_MODEL_UPLOADS=0 turns uploads (and deleting them) off
+    max_model_bytes: int = 20 * 1024 * 1024  # one uploaded model file, apart from the picture limit
+    max_model_params: int = 5_000_000  # parameters of one uploaded model
+    max_uploaded_models: int = 50  # kept; the least recently used beyond this are removed
+    extra_models: tuple[str, ...] = ()  # files given to `cnnvis serve --model`
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -82,4 +89,10 @@ class Settings:
             train_max_epochs=_number("CNNVIS_TRAIN_MAX_EPOCHS", cls.train_max_epochs, int),
             train_max_images=_number("CNNVIS_TRAIN_MAX_IMAGES", cls.train_max_images, int),
             trained_models_max=_number("CNNVIS_TRAINED_MODELS_MAX", cls.trained_models_max, int),
+            uploaded_models_dir=Path(os.environ.get("CNNVIS_UPLOADED_MODELS_DIR") or cls.uploaded_models_dir),
+            model_uploads=os.environ.get("CNNVIS_MODEL_UPLOADS", "1").strip().lower() not in ("0", "false", "no", "off"),
+            max_model_bytes=_number("CNNVIS_MAX_MODEL_BYTES", cls.max_model_bytes, int),
+            max_model_params=_number("CNNVIS_MAX_MODEL_PARAMS", cls.max_model_params, int),
+            max_uploaded_models=_number("CNNVIS_MAX_UPLOADED_MODELS", cls.max_uploaded_models, int),
+            extra_models=tuple(p for p in os.environ.get("CNNVIS_EXTRA_MODELS", "").split(os.pathsep) if p),
         )

@@ -24,11 +24,19 @@ class Registry:
     models: dict[str, Model]
     settings: Settings
     store: ModelStore | None = None  # models trained on this server, found by id in its folder
+    uploads: object | None = None  # app.upload_store.UploadStore: uploaded models, looked up when not loaded
 
     def find(self, model_id: str | None) -> Model:
         """The model with this id (the default when None), a trained one, a checkpoint of a
         shipped one (``mnist@epoch5``), or a 404 naming the choices."""
         model_id = self.settings.default_model if model_id is None else model_id
+        if isinstance(model_id, str) and model_id not in self.models and self.uploads is not None and self.uploads.owns(model_id):
+            from ..upload_store import StoreError
+
+            try:  # uploaded, perhaps through another worker: read from the shared folder
+                self.models[model_id] = self.uploads.get(model_id)
+            except StoreError as err:
+                raise ApiError(err.status, str(err)) from None
         if isinstance(model_id, str) and model_id in self.models:
             return self.models[model_id]
         found = None

@@ -228,6 +228,9 @@ def model_detail(model: Model) -> dict:
                 "sends": list(item.sends),
             }
         )
+    for layer in layers:  # a layer the ONNX file did not have, added for the display (a final softmax)
+        if layer["name"] in model.metadata.get("added_layers", ()):
+            layer["added"] = True
     # How an upload is prepared (box, centre): a page that prepares its own drawing needs it.
     preparation = model.preparation.to_dict()
     return {**model_summary(model), "metadata": model.metadata, "preparation": preparation, "layers": layers}

@@ -1,0 +1,152 @@
+"""ONNX import and export against onnxruntime, measured in the same run.
+
+    .venv/bin/python bench/bench_onnx.py [--reps 2000]
+
+1. Agreement: for each test graph (colour 32x32 with batch norm, dropout and global pooling;
+   tanh with average pooling and LogSoftmax; LeNet from an NHWC framework) and for our shipped
+   models exported, every layer's largest absolute difference from onnxruntime's output of
+   the same node, over that output's largest absolute value. Target <= 1e-5.
+2. LeNet-5 trace (the shipped mnist model, one image) against onnxruntime on one thread
+   computing every layer's output (the exported graph with every layer as an output), the
+   two taking turns. Target ratio <= 1.0.
+3. Import time of an ONNX file of about 5 MB (a wide conv and dense chain). Target < 1 s.
+Writes bench/results/onnx.md.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse
+import datetime
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from app.models import load_model  # noqa: E402
+from app.onnx_io.importer import import_onnx  # noqa: E402
+from app.onnx_io.writer import export_network  # noqa: E402
+from onnx_io.graphs import GraphBuilder, colour_net, lenet_nhwc, tanh_net  # noqa: E402
+from onnx_io.reference import node_outputs, relative_difference  # noqa: E402
+
+
+def agreement() -> list[tuple[str, int, float]]:
+    rows = []
+    rng = np.random.default_rng(0)
+    for label, builder, shape, nhwc, logs in [
+        ("colour 32x32 (bn, dropout, gap)", colour_net(), (3, 32, 32), False, ()),
+        ("tanh, avgpool, LogSoftmax", tanh_net(), (1, 28, 28), False, ("logsoftmax",)),
+        ("LeNet, NHWC", lenet_nhwc(), (1, 28, 28), True, ()),
+    ]:
+        model = builder.model()
+        network, metadata = import_onnx(model.SerializeToString())
+        x = rng.uniform(0, 1, shape).astype(np.float32)
+        ref = node_outputs(model, (x.transpose(1, 2, 0) if nhwc else x)[None])
+        worst = 0.0
+        layers = 0
+        for spec, trace in zip(network.architecture.layers, network.trace(x)):
+            if spec.name in metadata["added_layers"]:
+                continue
+            theirs = ref[spec.source][0]
+            theirs = np.exp(theirs) if spec.source in logs else theirs
+            worst = max(worst, relative_difference(trace.output, theirs.reshape(trace.output.shape)))
+            layers += 1
+        rows.append((f"import: {label}", layers, worst))
+    for model_id in ("mnist", "fashion"):
+        net = load_model(model_id).network
+        x = rng.uniform(0, 1, (1, 28, 28)).astype(np.float32)
+        ref = node_outputs(export_network(net), x[None])
+        # a fused activation is its own node, "<layer>/<activation>", whose output is the layer's
+        keys = [f"{s.name}/{s.activation}" if s.activation else s.name for s in net.architecture.layers]
+        worst = max(relative_difference(t.output, ref[k][0].reshape(t.output.shape)) for k, t in zip(keys, net.trace(x)))
+        rows.append((f"export: shipped {model_id}", len(net.layers), worst))
+    return rows
+
+
+def trace_timing(reps: int) -> tuple[float, float]:
+    net = load_model("mnist").network
+    model = export_network(net, every_layer=True)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    names = [o.name for o in session.get_outputs()]
+    x = np.random.default_rng(1).uniform(0, 1, (1, 28, 28)).astype(np.float32)
+    feed = {"input": x[None]}
+    ours, theirs = [], []
+    for _ in range(200):
+        net.trace(x)
+        session.run(names, feed)
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        net.trace(x)
+        t1 = time.perf_counter()
+        session.run(names, feed)
+        t2 = time.perf_counter()
+        ours.append(t1 - t0)
+        theirs.append(t2 - t1)
+    return statistics.median(ours) * 1e6, statistics.median(theirs) * 1e6
+
+
+def import_timing() -> tuple[float, float]:
+    g = GraphBuilder((3, 64, 64), seed=3)
+    g.conv(3, 64, 3, name="c1", pads=[1, 1, 1, 1])
+    g.op("Relu", name="r1")
+    g.op("MaxPool", name="p1", kernel_shape=[4, 4], strides=[4, 4])
+    g.conv(64, 128, 3, name="c2", pads=[1, 1, 1, 1])
+    g.op("Relu", name="r2")
+    g.op("MaxPool", name="p2", kernel_shape=[4, 4], strides=[4, 4])
+    g.op("Flatten", name="f")
+    g.gemm(128 * 4 * 4, 600, name="fc1")
+    g.op("Relu", name="r3")
+    g.gemm(600, 10, name="fc2")
+    data = g.model().SerializeToString()
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        import_onnx(data)
+        times.append(time.perf_counter() - t0)
+    return len(data) / 2**20, statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reps", type=int, default=2000)
+    args = parser.parse_args()
+    rows = agreement()
+    ours, theirs = trace_timing(args.reps)
+    mb, seconds = import_timing()
+    load = os.getloadavg()[0]
+    lines = [
+        "# ONNX import and export against onnxruntime",
+        "",
+        f"Run {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, load average {load:.1f}, "
+        f"onnxruntime {ort.__version__}, one thread each.",
+        "",
+        "| graph | layers compared | largest relative difference (target <= 1e-5) |",
+        "|---|---|---|",
+        *[f"| {label} | {n} | {worst:.2e} |" for label, n, worst in rows],
+        "",
+        f"LeNet-5 trace of one image: ours {ours:.1f} us, onnxruntime computing every layer's output "
+        f"{theirs:.1f} us, ratio {ours / theirs:.2f} (target <= 1.0).",
+        "",
+        f"Import of a {mb:.1f} MB ONNX file: {seconds * 1000:.0f} ms (target < 1 s).",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    (ROOT / "bench" / "results" / "onnx.md").write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""POST /api/models and DELETE /api/models/{id}: uploaded models are kept in the folder under
+ids made from their content, served by any worker, limited, and hostile files are 4xx."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import zipfile
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.settings import Settings
+from onnx_io_graphs import colour_net, tiny_net
+
+
+@pytest.fixture
+def folder(tmp_path):
+    return tmp_path / "models"
+
+
+def _client(folder, **overrides):
+    settings = dataclasses.replace(Settings(), uploaded_models_dir=folder, max_uploaded_models=2, **overrides)
+    return TestClient(create_app(settings), raise_server_exceptions=False)
+
+
+def _post(client, data: bytes, filename="m.onnx", **fields):
+    return client.post("/api/models", files={"file": (filename, data, "application/octet-stream")}, data=fields)
+
+
+def test_upload_onnx_gives_201_and_a_model_that_traces(folder):
+    with _client(folder) as client:
+        response = _post(client, colour_net().model().SerializeToString(), name="My colours",
+                         classes=",".join("abcdefghij"))
+        assert response.status_code == 201
+        body = response.json()
+        assert body["input_shape"] == [3, 32, 32] and body["class_names"] == list("abcdefghij")
+        detail = client.get(f"/api/models/{body['id']}").json()
+        assert detail["layers"][1]["source"] == "features.1" and detail["layers"][-1]["added"] is True
+        pixels = np.full((3, 32, 32), 0.5).tolist()
+        trace = client.post("/api/predict", json={"model": body["id"], "pixels": pixels})
+        assert trace.status_code == 200, trace.text
+        assert list((folder).glob("*.npz")) == [folder / f"{body['id']}.npz"]
+
+
+def test_same_upload_twice_gives_the_same_id_and_another_worker_finds_it(folder):
+    data = tiny_net().model().SerializeToString()
+    with _client(folder) as first:
+        id1 = _post(first, data).json()["id"]
+        id2 = _post(first, data).json()["id"]
+    assert id1 == id2
+    with _client(folder) as second:  # a fresh process: knows it only from the folder
+        assert second.get(f"/api/models/{id1}").status_code == 200
+
+
+def test_least_recently_used_upload_is_removed_and_its_link_says_so(folder):
+    with _client(folder) as client:
+        ids = [_post(client, tiny_net(seed).model().SerializeToString()).json()["id"] for seed in range(3)]
+    with _client(folder) as client:
+        response = client.get(f"/api/models/{ids[0]}")
+        assert response.status_code == 404
+        assert "removed" in response.json()["detail"] and "Upload it again" in response.json()["detail"]
+        assert client.get(f"/api/models/{ids[2]}").status_code == 200
+
+
+def test_delete_removes_an_upload_and_refuses_shipped_models(folder):
+    with _client(folder) as client:
+        model_id = _post(client, tiny_net().model().SerializeToString()).json()["id"]
+        assert client.delete(f"/api/models/{model_id}").status_code == 204
+        assert client.get(f"/api/models/{model_id}").status_code == 404
+        response = client.delete("/api/models/mnist")
+        assert response.status_code == 403 and "Only uploaded models" in response.json()["detail"]
+
+
+def test_uploads_turned_off_are_403(folder):
+    with _client(folder, model_uploads=False) as client:
+        response = _post(client, tiny_net().model().SerializeToString())
+        assert response.status_code == 403 and "does not take model uploads" in response.json()["detail"]
+    assert not folder.exists()
+
+
+def test_model_over_the_size_limit_is_413_before_it_is_read(folder):
+    with _client(folder, max_model_bytes=1000) as client:
+        response = _post(client, b"x" * 5000)
+        assert response.status_code == 413 and "MB" in response.json()["detail"]
+
+
+def test_model_with_too_many_parameters_is_413(folder):
+    with _client(folder, max_model_params=10) as client:
+        response = _post(client, tiny_net().model().SerializeToString())
+        assert response.status_code == 413 and "parameters" in response.json()["detail"]
+
+
+def test_unsupported_graph_is_422_naming_the_node(folder):
+    g = tiny_net()
+    g.op("Add", g.x, name="twice")
+    with _client(folder) as client:
+        response = _post(client, g.model().SerializeToString())
+        assert response.status_code == 422 and "node twice (Add)" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("data", [b"\x0a\xff\xff\xff\xff\x0f" + b"x" * 50, b"\x00garbage", b"PK\x03\x04broken"])
+def test_malformed_files_are_4xx(folder, data):
+    with _client(folder) as client:
+        response = _post(client, data)
+        assert 400 <= response.status_code < 500, response.text
+        assert response.json()["detail"]
+    assert not folder.exists() or not list(folder.iterdir())
+
+
+def test_npz_zip_bomb_is_refused_before_unpacking(folder):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("architecture.npy", b"\x00" * (90 * 1024 * 1024))  # 90 MB of zeros, ~90 KB packed
+    with _client(folder) as client:
+        response = _post(client, buffer.getvalue(), filename="bomb.npz")
+        assert response.status_code == 413 and "unpacks to" in response.json()["detail"]
+
+
+def test_ids_that_could_name_paths_are_plain_404(folder):
+    with _client(folder) as client:
+        for model_id in ("..%2F..%2Fetc%2Fpasswd", "u../../x", "uZZZZ"):
+            assert client.get(f"/api/models/{model_id}").status_code == 404
+
+
+def test_model_too_large_to_trace_is_refused_before_it_runs(folder):
+    from onnx_io_graphs import GraphBuilder
+
+    g = GraphBuilder((3, 1024, 1024))
+    g.op("Conv", g.const(np.zeros((64, 3, 7, 7), np.float32)), name="huge", pads=[3, 3, 3, 3])
+    g.op("GlobalAveragePool", name="gap")
+    g.op("Flatten", name="flat")
+    g.gemm(64, 2, name="head")
+    with _client(folder) as client:
+        response = _post(client, g.model().SerializeToString())
+        assert response.status_code == 422 and "too large to trace" in response.json()["detail"]

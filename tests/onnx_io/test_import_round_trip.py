@@ -1,0 +1,80 @@
+"""Imported graphs traced by our engine equal onnxruntime's output of the node each layer
+came from, layer by layer, within the 1e-5 relative target."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.onnx_io.importer import import_onnx
+
+from .graphs import colour_net, lenet_nhwc, tanh_net
+from .reference import node_outputs, relative_difference
+
+
+def _check_layers(builder, x_ours, x_theirs, log_softmax=()):
+    model = builder.model()
+    network, metadata = import_onnx(model.SerializeToString())
+    reference = node_outputs(model, x_theirs[None])
+    traces = network.trace(x_ours)
+    compared = []
+    for spec, trace in zip(network.architecture.layers, traces):
+        if spec.name in metadata["added_layers"]:
+            continue
+        theirs = reference[spec.source][0]
+        if spec.source in log_softmax:
+            theirs = np.exp(theirs)  # we show the probabilities a LogSoftmax gives the logarithm of
+        assert relative_difference(trace.output, theirs.reshape(trace.output.shape)) <= 1e-5, spec.name
+        compared.append(spec.source)
+    return network, metadata, compared
+
+
+def test_colour_net_with_batchnorm_dropout_and_gap_matches_onnxruntime_layer_by_layer():
+    x = np.random.default_rng(5).uniform(0, 1, (3, 32, 32)).astype(np.float32)
+    network, metadata, compared = _check_layers(colour_net(), x, x)
+    kinds = [s.kind for s in network.architecture.layers]
+    assert kinds == ["conv", "batchnorm", "relu", "maxpool", "conv", "batchnorm", "leaky_relu", "dropout",
+                     "globalavgpool", "dense", "softmax"]
+    assert metadata["added_layers"] == ["softmax"]  # the graph ends with the classifier's scores
+    assert compared == ["features.0", "features.1", "features.2", "features.3", "features.4", "features.5",
+                        "features.6", "drop", "gap", "classifier"]
+    conv2 = network.architecture.layers[4]
+    assert (conv2.dilation, conv2.padding) == (2, 2)
+    assert metadata["preparation"]["kind"] == "photo"
+
+
+def test_tanh_net_with_average_pooling_reshape_arithmetic_and_logsoftmax_matches_onnxruntime():
+    x = np.random.default_rng(6).uniform(0, 1, (1, 28, 28)).astype(np.float32)
+    network, metadata, compared = _check_layers(tanh_net(), x, x, log_softmax=("logsoftmax",))
+    specs = network.architecture.layers
+    assert [s.kind for s in specs] == ["conv", "tanh", "avgpool", "conv", "tanh", "avgpool", "flatten", "dense",
+                                       "sigmoid", "dense", "softmax"]
+    assert specs[0].source == "Conv_0" and specs[1].source == "Tanh_1"  # unnamed nodes: <op>_<index>
+    assert specs[7].source == "fc1.add"  # MatMul + Add is one dense layer, whose output is the Add's
+    assert metadata["added_layers"] == []
+
+
+def test_lenet_from_an_nhwc_framework_matches_onnxruntime():
+    x = np.random.default_rng(7).uniform(0, 1, (1, 28, 28)).astype(np.float32)
+    network, _, compared = _check_layers(lenet_nhwc(), x, x.transpose(1, 2, 0))
+    assert network.architecture.input_shape == (1, 28, 28)
+    assert "prob" in compared and "conv1" in compared
+
+
+def test_mean_and_std_become_a_normalize_layer_in_front():
+    model = colour_net().model()
+    x = np.random.default_rng(8).uniform(0, 1, (3, 32, 32)).astype(np.float32)
+    mean, std = [0.5, 0.4, 0.3], [0.2, 0.25, 0.3]
+    network, metadata = import_onnx(model.SerializeToString(), mean=mean, std=std)
+    assert network.architecture.layers[0].kind == "normalize"
+    normalised = (x - np.array(mean, np.float32)[:, None, None]) / np.array(std, np.float32)[:, None, None]
+    theirs = node_outputs(model, normalised[None])["classifier"][0]
+    scores = network.trace(x)[-2].output
+    assert relative_difference(scores, theirs) <= 1e-5
+
+
+def test_class_names_must_match_the_outputs():
+    from app.onnx_io import OnnxImportError
+
+    with pytest.raises(OnnxImportError, match="3 class names for 10 outputs"):
+        import_onnx(colour_net().model().SerializeToString(), classes=["a", "b", "c"])
