@@ -94,8 +94,12 @@ def to_mnist(grey: np.ndarray, preparation: Preparation = MNIST_PREPARATION) -> 
     # The photo steps assume pen strokes on paper (MNIST's recipe centres handwriting by its
     # mass); clothes are solid shapes that evening out the light would take for shadow.
     strokes = preparation.centre == "mass"
+    # A background of one exact grey level over most of the picture (a drawing pad, a
+    # drawing program's canvas) is lit evenly by construction: no camera sensor gives that, and
+    # a thick stroke there must not be taken for a shadow.
+    drawn = float(np.mean(grey == np.median(border))) > 0.5
     evened = None
-    if strokes:
+    if strokes and not drawn:
         light, evened = even_out_light(grey, light)
     uneven = None
     if evened is None:  # evenly lit: the background is the border's grey level
