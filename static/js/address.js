@@ -51,11 +51,13 @@ export async function wireAddress(store, { modelIds, fallbackModel, switchTo, as
     store.set({ selection: unit, explainOpen: Boolean(unit && explainOpen) });
   };
 
-  await apply(location.hash);
+  // Listening before the address is applied: a change made while the model loads (a layer
+  // hidden as soon as the rows appear) is written too.
   store.subscribe(keys, (_, changed) => {
     if (changed.some((k) => k !== "trace")) write();
     else if (timer === null) timer = setTimeout(write, WRITE_DELAY_MS);
   });
+  await apply(location.hash);
   // Someone edited the address or followed a link to another view of this page.
   window.addEventListener("hashchange", () => {
     if (location.hash.slice(1) !== toHash(store.state)) apply(location.hash);

@@ -2,7 +2,7 @@
 // most, each cropped to what that unit sees.
 
 import { el } from "../dom.js";
-import { cropBytes, pictureRgba, putRgba } from "./paint.js";
+import { NO_TEST_SET, cropBytes, hasTestSet, pictureRgba, putRgba } from "./paint.js";
 
 export class ExemplarsView {
   constructor(container, store, api, samples) {
@@ -18,6 +18,10 @@ export class ExemplarsView {
     const { selection, modelId } = this.store.state;
     this.grid.replaceChildren();
     if (!selection || selection.layer === "input") return;
+    if (!hasTestSet(this.store.state.model)) {
+      this.note.textContent = NO_TEST_SET;
+      return;
+    }
     const where = selection.index !== undefined ? `index=${selection.index}` : `channel=${selection.channel}`;
     try {
       const answer = await this.api.request(

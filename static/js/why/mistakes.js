@@ -4,7 +4,7 @@
 
 import { el } from "../dom.js";
 import { cssColour } from "../colormap.js";
-import { pictureRgba, putRgba } from "./paint.js";
+import { NO_TEST_SET, hasTestSet, pictureRgba, putRgba } from "./paint.js";
 
 export class MistakesView {
   constructor(container, store, api, samples, { loadPicture, trueLabel }) {
@@ -26,6 +26,10 @@ export class MistakesView {
     this.grid.replaceChildren();
     this.gallery.replaceChildren();
     if (!modelId) return;
+    if (!hasTestSet(this.store.state.model)) {
+      this.summary.textContent = NO_TEST_SET;
+      return;
+    }
     this.summary.textContent = "Counting the network's answers on its test set…";
     try {
       const confusion = await this.api.request(`/models/${encodeURIComponent(modelId)}/confusion`);

@@ -66,3 +66,11 @@ export function putRgba(canvas, rgba, h, w) {
   canvas.height = h;
   canvas.getContext("2d").putImageData(new ImageData(rgba, w, h), 0, 0);
 }
+
+/** Whether the server ships a test set for this model (GET /api/models/{id}: its data set and
+ * input shape), so its confusion matrix, gallery and exemplars can be asked for. */
+export function hasTestSet(model) {
+  const shape = model?.input_shape?.join("x");
+  return (model?.dataset === "mnist" || model?.dataset === "fashion-mnist") && shape === "1x28x28";
+}
+export const NO_TEST_SET = "This model has no test set on the server, so there are no test pictures to show here.";
