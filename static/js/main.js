@@ -22,6 +22,7 @@ import { PadPicture, padIsBlank } from "./pad-picture.js";
 import { wireLabs } from "./labs/labs.js";
 import { wireWhy } from "./why/index.js";
 import { TrainPanel } from "./train/panel.js";
+import { wireCompare } from "./compare/index.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -240,6 +241,7 @@ async function start() {
       switchTo(id);
     },
   });
+  wireCompare($("compare"), { button: $("compare-toggle"), store, api, network, pad, refit: () => layout.fit() });
   await wireAddress(store, { modelIds, fallbackModel: body.dataset.model, switchTo, askPixels });
 
   // A hook for bench/bench_page.py: decode the last trace again and redraw every layer.
