@@ -241,7 +241,10 @@ async function start() {
       switchTo(id);
     },
   });
-  wireCompare($("compare"), { button: $("compare-toggle"), store, api, network, pad, refit: () => layout.fit() });
+  wireCompare($("compare"), {
+    host: $("compare-network"), summary: $("compare-summary"), button: $("compare-toggle"),
+    store, api, network, pad, refit: () => layout.fit(),
+  });
   await wireAddress(store, { modelIds, fallbackModel: body.dataset.model, switchTo, askPixels });
 
   // A hook for bench/bench_page.py: decode the last trace again and redraw every layer.

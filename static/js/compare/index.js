@@ -65,24 +65,23 @@ function buildFrame(section) {
   input.dataset.testid = "compare-input";
   const traced = el("p", "compare-trace");
   traced.dataset.testid = "compare-trace";
-  const host = el("div", "network compare-network");
-  host.setAttribute("aria-label", "The second network, layer by layer");
-  host.setAttribute("role", "region");
   section.setAttribute("aria-labelledby", title.id);
-  section.replaceChildren(head, answers, said, input, traced, host);
-  return { select, stop, answers, said, input, traced, host };
+  section.replaceChildren(head, answers, said, input, traced);
+  return { select, stop, answers, said, input, traced };
 }
 
 /**
- * Wire compare mode. section: its container; button: the top bar's toggle; store: the page's
+ * Wire compare mode. section: its words (the answers, what each side sees, the trace);
+ * host: where the second network is drawn; summary: a line under the page's own answer;
+ * button: the top bar's toggle; store: the page's
  * store; api: the page's Api; network: the first NetworkView (the second follows its scale);
  * pad: the DrawPad; refit(): lay the networks out again.
  */
-export function wireCompare(section, { button, store, api, network, pad, refit }) {
+export function wireCompare(section, { host, summary, button, store, api, network, pad, refit }) {
   const ui = buildFrame(section);
   const beside = window.matchMedia(BESIDE);
   const labels = () => (beside.matches ? ["left", "right"] : ["upper", "lower"]);
-  const side = new CompareSide(ui.host, store, api.root, {
+  const side = new CompareSide(host, store, api.root, {
     onAnswer: () => showAnswers(),
     onError: (message) => (ui.said.textContent = message),
   });
@@ -113,8 +112,9 @@ export function wireCompare(section, { button, store, api, network, pad, refit }
     const a = answerOf(store.state.trace, store.state.model);
     const b = answerOf(side.store.state.trace, side.model);
     const line = (label, model, ans) => `${label[0].toUpperCase()}${label.slice(1)}, ${model?.name ?? "…"}: ${ans ? `${ans.name} at ${percent(ans.p)}` : "no answer yet"}`;
-    ui.answers.replaceChildren(el("span", null, line(la, store.state.model, a)), el("span", null, line(lb, side.model, b)));
+    ui.answers.replaceChildren(el("span", null, `${line(la, store.state.model, a)}.`), " ", el("span", null, `${line(lb, side.model, b)}.`));
     ui.said.textContent = a && b ? verdict(a, b, [la, lb]) : "";
+    summary.textContent = b ? `The ${lb} network, ${side.model.name}, says ${b.name} at ${percent(b.p)}.` : "";
     section.dataset.answerA = a ? a.name : "";
     section.dataset.answerB = b ? b.name : "";
   };
@@ -181,6 +181,8 @@ export function wireCompare(section, { button, store, api, network, pad, refit }
   const open = async (id) => {
     document.documentElement.classList.add("comparing");
     section.hidden = false;
+    host.hidden = false;
+    summary.hidden = false;
     button.setAttribute("aria-pressed", "true");
     ui.traced.textContent = idle;
     ui.traced.dataset.state = "idle";
@@ -201,6 +203,9 @@ export function wireCompare(section, { button, store, api, network, pad, refit }
   const close = () => {
     document.documentElement.classList.remove("comparing");
     section.hidden = true;
+    host.hidden = true;
+    summary.hidden = true;
+    summary.textContent = "";
     delete section.dataset.model;
     button.setAttribute("aria-pressed", "false");
     side.close();
@@ -220,5 +225,7 @@ export function wireCompare(section, { button, store, api, network, pad, refit }
   store.subscribe(["trace"], () => store.state.compareId && follow());
   beside.addEventListener("change", () => store.state.compareId && follow());
   section.hidden = true;
+  host.hidden = true;
+  summary.hidden = true;
   apply();
 }

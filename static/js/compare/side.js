@@ -6,6 +6,7 @@
 import { Api } from "../api.js";
 import { el } from "../dom.js";
 import { Highlighter } from "../highlight.js";
+import { addKernelViews } from "../kernels.js";
 import { Latest } from "../latest.js";
 import { NetworkView } from "../network.js";
 import { INITIAL, Store } from "../state.js";
@@ -40,6 +41,7 @@ export class CompareSide {
     this.store = new SideStore(main);
     this.api = new Api(apiRoot); // its own: the labs' edits are for the first network only
     this.network = null;
+    this.dropKernels = () => {};
     this.host = host;
     this.svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
     this.svg.setAttribute("class", "trace-lines");
@@ -75,6 +77,8 @@ export class CompareSide {
     if (this.store.state.modelId !== id) return null;
     this.store.set({ model });
     this.network.build(model);
+    this.dropKernels();
+    this.dropKernels = addKernelViews(this.network, this.store); // the two sets of kernels can be set side by side
     // The weights let a compact answer be made whole and dense lines go to the strongest inputs.
     this.api.weights(id).then(
       (json) => {
@@ -102,6 +106,8 @@ export class CompareSide {
   close() {
     this.predictions.drop();
     this.store.set({ modelId: null, model: null, weights: null, trace: null, hover: null, selection: null });
+    this.dropKernels();
+    this.dropKernels = () => {};
     this.layers.replaceChildren();
     this.network.rows.clear();
   }
