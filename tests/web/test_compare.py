@@ -6,6 +6,8 @@ sideways scrolling."""
 
 from __future__ import annotations
 
+import base64
+import json
 import subprocess
 import sys
 import time
@@ -19,7 +21,7 @@ from app.models.checkpoints import load_checkpoint
 from app.nn.receptive import receptive_field
 
 from .conftest import LAPTOP, ROOT, _free_port, _require_browser
-from .helpers import cells_drawn, whole_cells
+from .helpers import SEVEN, cells_drawn, draw_settled, whole_cells
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -168,6 +170,27 @@ def test_no_sideways_scrolling_while_comparing(browser, server, size, touch):
     page.context.close()
 
 
+def test_a_drawing_is_prepared_for_each_network_its_own_way(browser, server):
+    page = _open(browser, server, "compare=fashion")
+    draw_settled(page, SEVEN)
+    expect(page.get_by_test_id("compare-input")).to_contain_text("prepared its own way", timeout=20000)
+    # The server prepares the pad's picture for the clothes model independently of the page.
+    pad = page.get_by_test_id("draw-pad").evaluate("c => c.toDataURL('image/png')")
+    body = json.dumps({"model": "fashion", "image": pad, "steps": False}).encode()
+    request = urllib.request.Request(f"{server}/api/predict", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        served = np.frombuffer(base64.b64decode(json.load(r)["input"]["data"]), np.uint8).reshape(1, 28, 28)
+    right = None
+    for _ in range(100):  # until the answer to the finished stroke has landed on the right
+        right = np.round(_input_drawn(page, RIGHT) * 255).astype(np.uint8)
+        if np.array_equal(right, served):
+            break
+        page.wait_for_timeout(100)
+    assert np.array_equal(right, served)
+    assert not np.array_equal(right, np.round(_input_drawn(page, LEFT) * 255).astype(np.uint8))  # digits centre otherwise
+    page.context.close()
+
+
 @pytest.fixture(scope="module")
 def differing_server():
     """The shipped digits model beside a LeNet whose conv2 pads (tests/web/compare_app.py)."""
@@ -210,3 +233,21 @@ def test_networks_that_differ_are_traced_where_alike_and_the_difference_said(bro
     assert page.locator(f"{RIGHT} .rf-box, {RIGHT} .unit-mark").count() == 0
     assert page.locator(f"{LEFT} .rf-box").count() > 0
     page.context.close()
+
+
+def test_axe_finds_nothing_while_comparing(browser, server):
+    from .conftest import Console
+    from .test_a11y import _violations
+
+    # Axe is a script put into the page; the page's CSP forbids that, so only here it is bypassed.
+    context = browser.new_context(viewport=LAPTOP, bypass_csp=True)
+    page = context.new_page()
+    console = Console(page)
+    page.goto(f"{server}/#compare=fashion")
+    page.wait_for_selector("#compare[data-model]", timeout=20000)
+    _show_example(page)
+    page.mouse.move(*_unit_point(page, LEFT, "conv2", 1, 2, 3))
+    expect(page.get_by_test_id("compare-trace")).to_have_attribute("data-state", "same")
+    assert _violations(page) == []
+    assert console.errors == []
+    context.close()
