@@ -115,6 +115,7 @@ export function wireCompare(section, { host, summary, button, store, api, networ
     ui.answers.replaceChildren(el("span", null, `${line(la, store.state.model, a)}.`), " ", el("span", null, `${line(lb, side.model, b)}.`));
     ui.said.textContent = a && b ? verdict(a, b, [la, lb]) : "";
     summary.textContent = b ? `The ${lb} network, ${side.model.name}, says ${b.name} at ${percent(b.p)}.` : "";
+    side.title.textContent = `The ${lb} network: ${side.model?.name ?? "…"}`;
     section.dataset.answerA = a ? a.name : "";
     section.dataset.answerB = b ? b.name : "";
   };
@@ -160,23 +161,27 @@ export function wireCompare(section, { host, summary, button, store, api, networ
     showAnswers();
   };
 
-  // A hover in one network, traced in the other where their geometry allows.
+  // A hover in one network, traced in the other where their geometry allows; so is a unit
+  // picked in the first network with the keyboard or a click.
   const idle = "Point at a unit in either network: where both look at the same cells, both are outlined.";
   let echo = false;
-  const mirror = (to, fromModel, toModel) => (state) => {
+  const mirror = (key, to, fromModel, toModel) => (state) => {
     if (echo || !side.model) return;
-    const unit = state.hover;
+    const unit = state[key] ?? (key === "hover" ? state.selection : null);
     const pair = unit && fromModel() && toModel() ? pairUnit(unit, fromModel(), toModel()) : { unit: null, reason: "" };
     echo = true;
-    to.set({ hover: pair.unit });
+    to.set({ [key]: key === "hover" && unit === state.selection ? null : pair.unit });
     echo = false;
     ui.traced.dataset.state = !unit ? "idle" : pair.unit ? "same" : "differs";
     if (!unit) ui.traced.textContent = idle;
     else if (pair.unit) ui.traced.textContent = `${unit.layer}, ${unitText(unit)}: both networks look at the same cells, outlined in both.`;
     else ui.traced.textContent = `${unit.layer}, ${unitText(unit)} is traced in one network only. ${pair.reason}`;
   };
-  store.subscribe(["hover"], mirror(side.store, () => store.state.model, () => side.model));
-  side.store.subscribe(["hover"], mirror(store, () => side.model, () => store.state.model));
+  const first = () => store.state.model;
+  const second = () => side.model;
+  store.subscribe(["hover"], mirror("hover", side.store, first, second));
+  store.subscribe(["selection"], mirror("selection", side.store, first, second));
+  side.store.subscribe(["hover"], mirror("hover", store, second, first));
 
   const open = async (id) => {
     document.documentElement.classList.add("comparing");

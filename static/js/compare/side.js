@@ -7,6 +7,7 @@ import { Api } from "../api.js";
 import { el } from "../dom.js";
 import { Highlighter } from "../highlight.js";
 import { addKernelViews } from "../kernels.js";
+import { wireKeyboard } from "../keyboard.js";
 import { Latest } from "../latest.js";
 import { NetworkView } from "../network.js";
 import { INITIAL, Store } from "../state.js";
@@ -51,9 +52,14 @@ export class CompareSide {
     this.tip = el("div", "unit-tip");
     this.tip.setAttribute("role", "presentation");
     this.tip.hidden = true;
-    host.append(this.svg, this.layers, this.tip);
+    this.title = el("h2", "compare-network-title"); // where the second network starts, on a narrow screen
+    const announce = el("p", "visually-hidden");
+    announce.setAttribute("aria-live", "polite");
+    host.append(this.title, this.svg, this.layers, this.tip, announce);
     this.network = new NetworkView(this.layers, this.store, { idPrefix: "compare-" });
     new Highlighter(this.store, this.network, { svg: this.svg, tip: this.tip, host });
+    // Arrow keys walk this network's units as they do the first's; the pad's undo is the first's alone.
+    wireKeyboard({ container: host, announce }, this.store, this.network, { undo() {} });
     this.predictions = new Latest(
       (json) => {
         const { model, weights } = this.store.state;
