@@ -167,6 +167,11 @@ def test_no_sideways_scrolling_while_comparing(browser, server, size, touch):
     )
     assert max(rights) <= width + 0.5
     assert page.locator(f"{RIGHT} section.layer").count() == 10  # the whole second network is there
+    small = page.evaluate(
+        """() => [...document.querySelectorAll('#compare-toggle, #compare button, #compare select, #compare-network button, #compare-network summary')]
+               .map(e => e.getBoundingClientRect()).filter(r => r.width > 0 && (r.width < 24 || r.height < 24))"""
+    )
+    assert small == []  # every control at least 24 x 24 CSS px
     page.context.close()
 
 
