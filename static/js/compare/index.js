@@ -73,9 +73,9 @@ function buildFrame(section) {
 /**
  * Wire compare mode. section: its words (the answers, what each side sees, the trace);
  * host: where the second network is drawn; summary: a line under the page's own answer;
- * button: the top bar's toggle; store: the page's
- * store; api: the page's Api; network: the first NetworkView (the second follows its scale);
- * pad: the DrawPad; refit(): lay the networks out again.
+ * button: the top bar's toggle; store: the page's store; api: the page's Api; network: the
+ * first NetworkView (the second follows its scale); pad: the DrawPad; refit(): lay the
+ * networks out again.
  */
 export function wireCompare(section, { host, summary, button, store, api, network, pad, refit }) {
   const ui = buildFrame(section);
@@ -193,7 +193,8 @@ export function wireCompare(section, { host, summary, button, store, api, networ
     ui.traced.dataset.state = "idle";
     const list = await fillOptions();
     if (store.state.compareId !== id) return;
-    if (!list.some((o) => o.id === id)) ui.select.add(new Option(id, id));
+    const unlisted = list.some((o) => o.id === id) ? null : new Option(id, id);
+    if (unlisted) ui.select.add(unlisted);
     ui.select.value = id;
     try {
       const model = await side.load(id);
@@ -202,6 +203,7 @@ export function wireCompare(section, { host, summary, button, store, api, networ
       refit();
       follow();
     } catch (err) {
+      unlisted?.remove();
       store.set({ compareId: null, status: { kind: "error", text: `The network to compare with (${id}) could not be opened: ${err.message}` } });
     }
   };
