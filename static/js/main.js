@@ -22,6 +22,7 @@ import { PadPicture, padIsBlank } from "./pad-picture.js";
 import { wireLabs } from "./labs/labs.js";
 import { wireWhy } from "./why/index.js";
 import { TrainPanel } from "./train/panel.js";
+import { wireCompare } from "./compare/index.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -239,6 +240,10 @@ async function start() {
       modelIds.push(id);
       switchTo(id);
     },
+  });
+  wireCompare($("compare"), {
+    host: $("compare-network"), summary: $("compare-summary"), button: $("compare-toggle"),
+    store, api, network, pad, refit: () => layout.fit(),
   });
   await wireAddress(store, { modelIds, fallbackModel: body.dataset.model, switchTo, askPixels });
 

@@ -7,10 +7,13 @@ import { sameUnit } from "./state.js";
 import { PointerMemory } from "./pointer.js";
 
 export class NetworkView {
-  constructor(container, store) {
+  /** idPrefix: put before the rows' element ids, so a second network on the page has its own. */
+  constructor(container, store, { idPrefix = "" } = {}) {
     this.container = container;
     this.store = store;
+    this.idPrefix = idPrefix;
     this.rows = new Map();
+    this.followers = []; // other networks drawn at this one's scale (compare mode)
     this.lastPaint = 0;
     // A tap that lands on units too small for a finger: the magnifier (magnifier.js) takes it
     // and returns true; otherwise the tap selects like a click.
@@ -47,6 +50,7 @@ export class NetworkView {
         classNames: model.class_names,
         isLastDense: row.name === denseNames.at(-1),
         callbacks,
+        idPrefix: this.idPrefix,
       });
       this.rows.set(row.name, layerRow);
     }
@@ -75,6 +79,7 @@ export class NetworkView {
   /** Scale every row's units by k (layout.js measures what fits). */
   setScale(k) {
     for (const row of this.rows.values()) row.view.setScale?.(k);
+    for (const view of this.followers) view.setScale(k);
   }
 
   /** The unit under a pointer position {x, y, target} (pointer.js), or null. */

@@ -42,9 +42,10 @@ class Legend {
 
 export class LayerRow {
   /**
-   * info: LayerInfo from the API (null for the input); callbacks: {onToggle(name), onView(name, view)}.
+   * info: LayerInfo from the API (null for the input); callbacks: {onToggle(name), onView(name, view)};
+   * idPrefix: before the element ids, for a second network on the page.
    */
-  constructor(parent, { name, kind, shape, info, classNames, isLastDense, callbacks }) {
+  constructor(parent, { name, kind, shape, info, classNames, isLastDense, callbacks, idPrefix = "" }) {
     this.name = name;
     this.kind = kind;
     this.info = info;
@@ -54,7 +55,7 @@ export class LayerRow {
     const title = titleFor(name, kind === "dense" && isLastDense ? "dense" : kind);
     const head = el("header", "layer-head");
     const h2 = el("h2", null, title);
-    h2.id = `title-${name}`;
+    h2.id = `${idPrefix}title-${name}`;
     this.el.setAttribute("aria-labelledby", h2.id);
     head.append(h2, el("span", "shape", shapeText(shape)));
     // The tools are the head's sibling, so the layout can put them beside the maps on a wide screen.
@@ -83,7 +84,7 @@ export class LayerRow {
     this.el.append(head, tools, el("p", "caption", captionFor(info, isLastDense, shape)));
 
     this.body = el("div", "layer-body");
-    this.body.id = `body-${name}`;
+    this.body.id = `${idPrefix}body-${name}`;
     this.body.tabIndex = 0;
     this.body.dataset.layer = name;
     this.body.setAttribute("role", "group");

@@ -19,6 +19,7 @@ export const INITIAL = {
   views: {}, // layer name -> "output" | "weighted_input"
   large: false, // projector mode
   overview: false, // the whole network shrunk to fit the screen (layout.js)
+  compareId: null, // compare mode: the second network's model id (static/js/compare/)
   whyMethod: "gradient", // saliency: gradient | gradient_x_input | occlusion | gradcam
   whyClass: null, // saliency: the class explained (null: the network's answer)
   whyRandom: false, // saliency with the weights redrawn at random (the sanity check)
@@ -111,6 +112,7 @@ export const PROPS = [
   },
   { name: "large", key: "large", fallback: false, ...flag },
   { name: "overview", key: "overview", fallback: false, ...flag },
+  { name: "compare", key: "compareId", fallback: null, write: (id) => id ?? "", read: (text) => decodeName(text) || undefined },
   ...LAB_PROPS, // each lab's settings: lab, tf, edits, klab
   {
     name: "why",
