@@ -7,13 +7,19 @@ convolution over the test set, onnxruntime)."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
+from fastapi.testclient import TestClient
+
 from app.api.tensors import decode
+from app.main import create_app
+from app.models import MODELS_DIR
+from app.settings import Settings
 from app.nn import weights
 from app.nn.network import Network
 from app.training.recipe import TrainRequest, build_architecture
@@ -168,3 +174,13 @@ def test_onnx_of_an_unknown_model_is_a_404_with_a_sentence(trained):
     response = client.get("/api/models/nope/onnx")
     assert response.status_code == 404
     assert "No model" in response.json()["detail"]
+
+
+def test_onnx_download_of_an_uploaded_model_agrees_with_onnxruntime(tmp_path, mnist_test):
+    images, _ = mnist_test
+    settings = dataclasses.replace(Settings(state_dir=tmp_path), uploaded_models_dir=tmp_path / "uploads")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        data = (MODELS_DIR / "fashion.npz").read_bytes()
+        response = client.post("/api/models", files={"file": ("clothes.npz", data, "application/octet-stream")})
+        assert response.status_code == 201, response.text
+        _onnx_agrees(client, response.json()["id"], images[:3])
