@@ -10,7 +10,7 @@ from starlette.formparsers import MultiPartParser
 from starlette.middleware.gzip import GZipMiddleware
 
 from . import errors, web
-from .api import labs, model_uploads, models, predict, train, why
+from .api import labs, model_files, model_uploads, models, predict, train, why
 from .api.deps import Registry
 from .middleware import BodySizeLimit, HeadAsGet, SecurityHeaders, ServerErrors
 from .model_store import ModelStore
@@ -19,6 +19,7 @@ from .models import load_shipped
 from .paths import STATIC_DIR
 from .settings import Settings
 from .training.jobs import JobStore
+from .training.live import LiveModels
 
 
 def create_app(settings: Settings | None = None, loaded_models: dict | None = None) -> FastAPI:
@@ -35,7 +36,8 @@ def create_app(settings: Settings | None = None, loaded_models: dict | None = No
             app.state.models.update(load_local(settings.extra_models))
         store = ModelStore(settings.state_dir / "models", settings.trained_models_max)
         uploads = UploadStore(settings.uploaded_models_dir, settings.max_uploaded_models)
-        app.state.registry = Registry(app.state.models, settings, store, uploads)
+        live = LiveModels(settings.state_dir / "jobs")
+        app.state.registry = Registry(app.state.models, settings, store, uploads, live)
         app.state.jobs = JobStore(settings.state_dir / "jobs", settings.train_max_waiting)
         yield
 
@@ -59,6 +61,7 @@ def create_app(settings: Settings | None = None, loaded_models: dict | None = No
     app.include_router(labs.router)
     app.include_router(why.router)
     app.include_router(train.router)
+    app.include_router(model_files.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -41,10 +41,15 @@ class ModelStore:
         self._evict()
         return model_id
 
+    def _models(self) -> list[Path]:
+        """The model files (not the exemplars kept beside them)."""
+        return [p for p in self.folder.glob("t-*.npz") if ID_PATTERN.match(p.stem)]
+
     def _evict(self) -> None:
-        files = sorted(self.folder.glob("t-*.npz"), key=lambda p: p.stat().st_mtime)
+        files = sorted(self._models(), key=lambda p: p.stat().st_mtime)
         for old in files[: max(0, len(files) - self.max_count)]:
             old.unlink(missing_ok=True)
+            old.with_suffix(".exemplars.npz").unlink(missing_ok=True)
 
     def get(self, model_id: str, touch: bool = True) -> Model | None:
         """The model with this id, or None; loaded once per worker. `touch`: counts as a use."""
@@ -64,7 +69,7 @@ class ModelStore:
             return cached[1]
         try:
             network, metadata = weights.load(path)
-            model = Model(model_id, str(metadata.get("name") or model_id), network, metadata)
+            model = Model(model_id, str(metadata.get("name") or model_id), network, metadata, path)
         except (weights.WeightsError, TypeError, ValueError):
             return None
         self._loaded[model_id] = (mtime, model)
@@ -74,5 +79,5 @@ class ModelStore:
 
     def ids(self) -> list[str]:
         """Every stored model's id, most recently used first."""
-        files = sorted(self.folder.glob("t-*.npz"), key=lambda p: -p.stat().st_mtime) if self.folder.is_dir() else []
+        files = sorted(self._models(), key=lambda p: -p.stat().st_mtime) if self.folder.is_dir() else []
         return [p.stem for p in files]

@@ -25,6 +25,7 @@ class Registry:
     settings: Settings
     store: ModelStore | None = None  # models trained on this server, found by id in its folder
     uploads: object | None = None  # app.upload_store.UploadStore: uploaded models, looked up when not loaded
+    live: object | None = None  # app.training.live.LiveModels: ``<job>@live``, a model as it trains
 
     def find(self, model_id: str | None) -> Model:
         """The model with this id (the default when None), a trained one, a checkpoint of a
@@ -40,7 +41,12 @@ class Registry:
         if isinstance(model_id, str) and model_id in self.models:
             return self.models[model_id]
         found = None
-        if isinstance(model_id, str):
+        if self.live is not None and self.live.owns(model_id):
+            found = self.live.get(model_id)
+            if found is None:
+                raise ApiError(404, f"No model {model_id!r}: that training job has not started, or ended "
+                                    "more than 15 minutes ago.")
+        elif isinstance(model_id, str):
             found = load_checkpoint(model_id) if "@" in model_id else self.store and self.store.get(model_id)
         if found is None:
             raise ApiError(404, f"No model {model_id!r}. Available models: {', '.join(sorted(self.models))}.")

@@ -6,10 +6,9 @@ import asyncio
 import json
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 
-from ..models import MODELS_DIR, SHIPPED
-from ..models.checkpoints import CHECKPOINTS_DIR, checkpoint_epochs, load_checkpoint
+from ..models.checkpoints import checkpoint_epochs, load_checkpoint
 from ..training.jobs import ENDINGS, JobStore, QueueFull
 from ..training.recipe import TrainRequest
 from .deps import RegistryDep
@@ -100,22 +99,6 @@ async def stream_events(job_id: str, request: Request):
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
-
-
-@router.get("/models/{model_id}/download")
-async def download_model(model_id: str, registry: RegistryDep):
-    """The model's weights file (.npz), for a shipped, a trained or a checkpoint model."""
-    model = registry.find(model_id)  # a 404 with a sentence for an unknown id
-    if registry.store is not None and registry.store.get(model_id, touch=False) is model:
-        path = registry.store.path(model_id)
-    elif "@" in model_id:
-        path = CHECKPOINTS_DIR / f"{model_id}.npz"
-    elif model_id in SHIPPED:
-        path = (registry.settings.models_dir or MODELS_DIR) / SHIPPED[model_id][0]
-    else:
-        raise ApiError(404, f"The model {model_id!r} has no weights file on this server to download.")
-    headers = {"Content-Disposition": f'attachment; filename="{model_id}.npz"'}
-    return FileResponse(path, media_type="application/octet-stream", headers=headers)
 
 
 @router.get("/models/{model_id}/checkpoints")

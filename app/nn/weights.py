@@ -21,14 +21,16 @@ class WeightsError(ValueError):
     """A weights file that cannot be used; the message says why."""
 
 
-def save(path: str | Path, network: Network, metadata: dict) -> None:
+def save(path: str | Path, network: Network, metadata: dict, compress: bool = True) -> None:
+    """Writes the weights file; `compress=False` for a file rewritten often (a model as it
+    trains), where compressing would cost more than the bytes it saves."""
     arrays = {
         "architecture": np.array(json.dumps(network.architecture.to_dict())),
         "metadata": np.array(json.dumps(metadata)),
         **network.params,
     }
     with open(path, "wb") as handle:  # an open handle keeps numpy from appending ".npz"
-        np.savez_compressed(handle, **arrays)
+        (np.savez_compressed if compress else np.savez)(handle, **arrays)
 
 
 def load(path: str | Path) -> tuple[Network, dict]:

@@ -19,6 +19,7 @@ from ..nn.datasets import DATASETS
 from ..nn.network import Network
 from ..nn.optim import SGD, Adam, cosine_lr
 from . import sample
+from .live import SNAPSHOT_SECONDS
 from .recipe import TrainRequest, build_architecture
 
 PROGRESS_SECONDS = 0.25
@@ -38,9 +39,11 @@ def held_out_accuracy(network: Network, images: np.ndarray, labels: np.ndarray) 
     return float((network.predict(images.astype(np.float32)[:, None] / 255) == labels).mean())
 
 
-def train_job(req: TrainRequest, emit, should_stop, max_seconds: float, max_images: int):
+def train_job(req: TrainRequest, emit, should_stop, max_seconds: float, max_images: int, snapshot=None):
     """Trains the recipe on the shipped sample; returns (network, metadata) or raises JobEnded.
-    emit(event, data) sends an event; should_stop() says whether a stop was asked for."""
+    emit(event, data) sends an event; should_stop() says whether a stop was asked for;
+    snapshot(network, metadata), if given, keeps a picture of the weights as they are (at the
+    start, then at most every SNAPSHOT_SECONDS, and at the end), numbered in the events."""
     started = time.perf_counter()
     limit = min(req.limit or max_images, max_images)
     images, labels, val_images, val_labels = sample.split(req.dataset, limit)
@@ -51,8 +54,16 @@ def train_job(req: TrainRequest, emit, should_stop, max_seconds: float, max_imag
     steps_per_epoch = -(-n // req.batch_size)
     total_steps = req.epochs * steps_per_epoch
     opt = SGD(network.params, lr=req.lr) if req.optimizer == "sgd" else Adam(network.params, lr=req.lr)
-    aug = DATASETS[req.dataset].augmentation
-    emit("started", {"images": n, "held_out": len(val_images), "epochs": req.epochs, "steps": total_steps})
+    dataset = DATASETS[req.dataset]
+    aug = dataset.augmentation
+    about = {"name": req.name.strip() or f"My {req.activation} network ({dataset.name})",
+             "dataset": dataset.name, "preparation": dataset.preparation.to_dict()}
+    snapshots, snapshot_at = 0, -math.inf
+    if snapshot is not None:
+        snapshot(network, {**about, "epoch": 0, "step": 0})
+        snapshots, snapshot_at = 1, time.perf_counter()
+    emit("started", {"images": n, "held_out": len(val_images), "epochs": req.epochs, "steps": total_steps,
+                     **({"snapshot": snapshots} if snapshot is not None else {})})
     losses, hits = deque(maxlen=RECENT_STEPS), deque(maxlen=RECENT_STEPS)
     first_loss, val_accuracy, val_at, val_cost = None, None, -math.inf, 0.0
     next_progress, step = started + PROGRESS_SECONDS, 0
@@ -85,19 +96,20 @@ def train_job(req: TrainRequest, emit, should_stop, max_seconds: float, max_imag
                     val_at = time.perf_counter()
                     val_accuracy = held_out_accuracy(network, val_images, val_labels)
                     val_cost = time.perf_counter() - val_at
+                if snapshot is not None and (now - snapshot_at >= SNAPSHOT_SECONDS or last_step):
+                    snapshot(network, {**about, "epoch": epoch, "step": step})
+                    snapshots, snapshot_at = snapshots + 1, time.perf_counter()
                 elapsed = time.perf_counter() - started
                 emit("progress", {
                     "epoch": epoch, "step": step, "steps": total_steps,
                     "loss": round(float(np.mean(losses)), 5), "train_accuracy": round(float(np.mean(hits)), 4),
                     "val_accuracy": None if val_accuracy is None else round(val_accuracy, 4),
                     "seconds_left": round(elapsed / step * (total_steps - step), 1),
+                    **({"snapshot": snapshots} if snapshot is not None else {}),
                 })
                 next_progress = time.perf_counter() + PROGRESS_SECONDS
-    dataset = DATASETS[req.dataset]
     metadata = {
-        "name": req.name.strip() or f"My {req.activation} network ({dataset.name})",
-        "dataset": dataset.name,
-        "preparation": dataset.preparation.to_dict(),
+        **about,
         "train_count": n,
         "train_seconds": round(time.perf_counter() - started, 1),
         "train_accuracy": float(np.mean(hits)),

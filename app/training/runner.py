@@ -20,21 +20,32 @@ NICENESS = 10
 
 def run_one(store, job_id: str) -> None:
     from ..model_store import ModelStore
+    from .finish import add_exemplars
+    from .live import live_id, write_snapshot
     from .loop import JobEnded, train_job
     from .recipe import TrainRequest
 
     job = store.job(job_id)
-    emit = lambda event, data: store.append(job_id, event, data)  # noqa: E731
+    live = live_id(job_id)
+
+    def emit(event: str, data: dict) -> None:
+        store.append(job_id, event, {**data, "live": live} if event == "started" else data)
+
     try:
         req = TrainRequest(**job["request"])
         network, metadata = train_job(
-            req, emit, lambda: store.stop_requested(job_id), job["max_seconds"], job["max_images"]
+            req, emit, lambda: store.stop_requested(job_id), job["max_seconds"], job["max_images"],
+            snapshot=lambda net, about: write_snapshot(store.root / job_id, net, about),
         )
         if store.stop_requested(job_id):
             raise JobEnded("stopped", "The job was stopped.")
-        model_id = ModelStore(Path(job["models_dir"]), job["models_max"]).save(network, metadata)
+        models = ModelStore(Path(job["models_dir"]), job["models_max"])
+        model_id = models.save(network, metadata)
+        # Before `done`, so the why views answer as soon as the page shows the model.
+        emit("finishing", {"stage": "exemplars", "model": model_id})
+        exemplars = add_exemplars(network, metadata, models.path(model_id))
         emit("done", {"model": model_id, "name": metadata["name"], "val_accuracy": metadata["val_accuracy"],
-                      "seconds": metadata["train_seconds"]})
+                      "seconds": metadata["train_seconds"], "exemplars": exemplars})
     except JobEnded as ended:
         emit(ended.event, {"reason": ended.reason})
     except Exception as err:  # the job fails with a sentence; the runner goes on to the next

@@ -59,9 +59,12 @@ export function addKernelViews(network, store) {
     note.className = "kernel-note";
     details.append(summary, grid, note);
     row.el.append(details);
+    let drawn = null; // the weights drawn last: new ones (a model as it trains) are drawn again
     const draw = () => {
       const weights = store.state.weights?.[row.name];
-      if (!details.open || grid.childElementCount > 0) return;
+      if (!details.open || (weights && weights === drawn)) return;
+      grid.replaceChildren();
+      drawn = weights ?? null;
       if (weights) drawGrid(grid, note, weights.w, row.name);
       else note.textContent = "The weights are still loading.";
     };

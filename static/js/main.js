@@ -23,6 +23,8 @@ import { wireLabs } from "./labs/labs.js";
 import { wireWhy } from "./why/index.js";
 import { TrainPanel } from "./train/panel.js";
 import { wireCompare } from "./compare/index.js";
+import { LiveWatch, isLive } from "./train/live.js";
+import { Timeline } from "./train/timeline.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -115,7 +117,8 @@ async function start() {
     const grey = p.grey();
     const prepared = prepare(grey.data, grey.width, grey.height, model.preparation); // NoInk is a 422 like the server's
     // The compact trace leaves the first layer to the page, which needs the weights for it.
-    const detail = store.state.weights ? "compact" : "full";
+    // A model as it trains changes under the page's weights: the server traces every layer.
+    const detail = store.state.weights && !isLive(store.state.modelId) ? "compact" : "full";
     const json = await api.predictPixels(model.id, prepared.pixels, signal, steps, detail);
     json.preprocessing = { ...prepared.info, steps: steps ? stepPictures(prepareSteps(prepared)) : [] };
     return json;
@@ -133,8 +136,10 @@ async function start() {
     predictions.push(undefined, (signal) => api.upload(store.state.modelId, file, signal), { source: "upload", file });
   };
   // A prepared 28x28 input: an example ("example") or a shared link's ("shared").
+  let pendingPixels = null; // the last prepared input asked for, kept until a model change re-asks it
   const askPixels = (bytes, source) => {
     wanted = source;
+    pendingPixels = bytes;
     predictions.drop();
     predictions.push(undefined, (signal) => predictPixels(api, store.state.modelId, bytes, signal), { source });
   };
@@ -182,8 +187,10 @@ async function start() {
   // Load a model's architecture (rows are built from it) and then its weights.
   let dropKernels = () => {};
   const loadModel = async (id) => {
-    const shown = store.state.trace ? store.state.source : null;
-    const shownInput = store.state.trace?.input.bytes;
+    // What is shown, or an example or shared input whose answer is still on its way.
+    const asked = wanted === "example" || wanted === "shared" ? wanted : null;
+    const shown = store.state.trace ? store.state.source : asked && pendingPixels ? asked : null;
+    const shownInput = store.state.trace?.input.bytes ?? pendingPixels;
     predictions.drop();
     delete body.dataset.ready;
     delete body.dataset.weights;
@@ -232,10 +239,40 @@ async function start() {
   };
   wireLabs($("labs"), { store, api, retrace });
   wireWhy(store, api, { loadPicture: (bytes) => askPixels(bytes, "example") });
-  // A model trained from the page joins the picker and is shown at once.
+  // While a model trains the network view shows it as it is now (train/live.js); when it is
+  // done it joins the picker and is shown at once.
+  let beforeTraining = null;
+  const liveOption = () => (select ? Array.from(select.options).find((o) => isLive(o.value)) : null);
+  const live = new LiveWatch({
+    show: async (id) => {
+      beforeTraining = isLive(store.state.modelId) ? beforeTraining : store.state.modelId;
+      liveOption()?.remove();
+      select?.add(new Option("Training now…", id));
+      await switchTo(id);
+      const kernels = $("layers").querySelector("details.kernels");
+      if (kernels) kernels.open = true; // the first conv layer's kernels, changing as it learns
+    },
+    refresh: async (id) => {
+      if (store.state.modelId !== id) return;
+      const weights = await api.weights(id);
+      if (store.state.modelId !== id) return;
+      store.set({ weights: decodeWeights(weights) });
+      retrace(store.state.trace?.input.bytes);
+    },
+  });
+  const apiRoot = body.dataset.apiRoot || "/api";
   new TrainPanel($("train"), {
-    apiRoot: body.dataset.apiRoot || "/api",
+    apiRoot,
+    onLive: (id) => live.start(id),
+    onSnapshot: (n) => live.snapshot(n),
+    onEnd: () => {
+      live.stop();
+      liveOption()?.remove();
+      if (isLive(store.state.modelId) && beforeTraining) switchTo(beforeTraining);
+    },
     onModel: (id, name) => {
+      live.stop();
+      liveOption()?.remove();
       if (select && !modelIds.includes(id)) select.add(new Option(name, id));
       modelIds.push(id);
       switchTo(id);
@@ -245,6 +282,7 @@ async function start() {
     host: $("compare-network"), summary: $("compare-summary"), button: $("compare-toggle"),
     store, api, network, pad, refit: () => layout.fit(),
   });
+  new Timeline($("timeline"), store, { apiRoot, showModel: (id) => loadModel(id) });
   await wireAddress(store, { modelIds, fallbackModel: body.dataset.model, switchTo, askPixels });
 
   // A hook for bench/bench_page.py: decode the last trace again and redraw every layer.

@@ -24,6 +24,7 @@ export const INITIAL = {
   whyClass: null, // saliency: the class explained (null: the network's answer)
   whyRandom: false, // saliency with the weights redrawn at random (the sanity check)
   whyEps: 0.1, // adversary: the largest change per pixel, 0..0.5
+  epoch: null, // the checkpoint timeline's position (train/timeline.js); null: the finished model
   status: { kind: "idle", text: "" }, // kind: idle | busy | error
   ...LAB_INITIAL, // the labs' settings (static/js/labs/lab-state.js)
 };
@@ -89,7 +90,8 @@ const list = {
 const flag = { write: (on) => (on ? "1" : ""), read: (text) => text === "1" };
 
 export const PROPS = [
-  { name: "model", key: "modelId", fallback: null, write: (id) => id ?? "", read: (text) => decodeName(text) || undefined },
+  // A checkpoint ("mnist@epoch5") is written as its model, the epoch in its own row below.
+  { name: "model", key: "modelId", fallback: null, write: (id) => (id ?? "").replace(/@epoch\d+$/, ""), read: (text) => decodeName(text) || undefined },
   // The prepared 28x28 input the answer is about (a drawing, a photo or an example).
   {
     name: "in",
@@ -130,6 +132,7 @@ export const PROPS = [
     write: (e) => (e === 0.1 ? "" : String(e)),
     read: (t) => (/^0(\.\d{1,2})?$/.test(t) && Number(t) <= 0.5 ? Number(t) : undefined),
   },
+  { name: "epoch", key: "epoch", fallback: null, write: (e) => (e === null ? "" : String(e)), read: (t) => (/^\d{1,3}$/.test(t) ? Number(t) : undefined) },
 ];
 
 function decodeName(text) {

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api import train as train_routes
 from app.main import create_app
 from app.nn import weights
 from app.settings import Settings
@@ -23,13 +24,26 @@ def app_client(tmp_path, **limits):
     return TestClient(create_app(Settings(state_dir=tmp_path, **limits)), raise_server_exceptions=False)
 
 
-def read_events(client, job, until=("done", "failed", "stopped"), headers=None):
-    """(id, event, data) of the job's stream up to and including the first event in `until`."""
+@pytest.fixture(autouse=True)
+def quick_keepalive(monkeypatch):
+    """A comment line every half second, so that a stream read wakes up to check its deadline
+    even when a broken job sends nothing."""
+    monkeypatch.setattr(train_routes, "KEEPALIVE_SECONDS", 0.5)
+
+
+def read_events(client, job, until=("done", "failed", "stopped"), headers=None, within=90.0):
+    """(id, event, data) of the job's stream up to and including the first event in `until`;
+    fails, naming what came, when that takes longer than `within` seconds."""
     out, fields = [], {}
+    deadline = time.monotonic() + within
     with client.stream("GET", f"/api/train/{job}/events", headers=headers or {}) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         for line in response.iter_lines():
+            if time.monotonic() > deadline:
+                pytest.fail(f"no {'/'.join(until)} event within {within:g} s; the stream said {[e[1] for e in out]}")
+            if line.startswith(":"):
+                continue
             if line:
                 key, _, value = line.partition(": ")
                 fields[key] = value

@@ -2,14 +2,31 @@
 // new model handed to the page's picker when it is done. Talks to /api/train (docs/api.md).
 
 import { Curves } from "./curves.js";
+import { TrainResults } from "./results.js";
+
+/** 75 -> "1 min 15 s"; 8.4 -> "8 s". */
+export function timeLeft(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
+}
 
 const pct = (v) => (v === null || v === undefined ? "–" : `${(100 * v).toFixed(1)}%`);
 
 export class TrainPanel {
-  constructor(root, { apiRoot = "/api", onModel }) {
+  /**
+   * onLive(liveId, name): the job started, its model as it learns is `liveId`;
+   * onSnapshot(n): the trainer kept snapshot n of it; onEnd(): it ended without a model;
+   * onModel(id, name): it ended with this model.
+   */
+  constructor(root, { apiRoot = "/api", onModel, onLive, onSnapshot, onEnd }) {
     this.root = root;
     this.apiRoot = apiRoot;
     this.onModel = onModel;
+    this.onLive = onLive;
+    this.onSnapshot = onSnapshot;
+    this.onEnd = onEnd;
+    this.results = new TrainResults(root, { apiRoot });
+    this.left = root.querySelector("[data-train-left]");
     this.form = root.querySelector("form");
     this.status = root.querySelector("[data-train-status]");
     this.stopButton = root.querySelector("[data-train-stop]");
@@ -39,6 +56,8 @@ export class TrainPanel {
   async start() {
     this.source?.close();
     this.curves.reset(1);
+    this.results.hide();
+    this.left.textContent = "";
     this.say("Asking the server to train…", "starting");
     const response = await fetch(`${this.apiRoot}/train`, {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(this.body()),
@@ -59,23 +78,40 @@ export class TrainPanel {
     this.source = source;
     const on = (name, fn) => source.addEventListener(name, (e) => fn(JSON.parse(e.data)));
     on("queued", (d) => this.say(d.position ? `Waiting: number ${d.position} in the queue, about ${d.seconds_to_start} s.` : "Starting…", "queued"));
-    on("started", (d) => this.say(`Training on ${d.images} images…`, "running"));
+    on("started", (d) => {
+      this.say(`Training on ${d.images} images…`, "running");
+      if (d.live) this.onLive?.(d.live, this.body().name || "My network");
+    });
     on("progress", (d) => {
       this.curves.add(d);
+      this.left.textContent = `About ${timeLeft(d.seconds_left)} left`;
+      if (d.snapshot) this.onSnapshot?.(d.snapshot);
       this.say(`Epoch ${d.epoch}, step ${d.step} of ${d.steps}: loss ${d.loss.toFixed(3)}, ` +
-        `training ${pct(d.train_accuracy)}, held out ${pct(d.val_accuracy)}, about ${Math.round(d.seconds_left)} s left.`, "running");
+        `training ${pct(d.train_accuracy)}, held out ${pct(d.val_accuracy)}.`, "running");
+    });
+    on("finishing", () => {
+      this.left.textContent = "";
+      this.say("Trained. Finding the test images each unit responds to most…", "finishing");
     });
     const end = (text, state) => {
       source.close();
       this.stopButton.disabled = true;
+      this.left.textContent = "";
       this.say(text, state);
     };
     on("done", (d) => {
       end(`Done: ${d.name} scores ${pct(d.val_accuracy)} on held-out images. It is now in the model list.`, "done");
+      this.results.show(d.model, d.name);
       this.onModel?.(d.model, d.name);
     });
-    on("failed", (d) => end(`The training failed: ${d.reason}`, "failed"));
-    on("stopped", (d) => end(d.reason, "stopped"));
+    on("failed", (d) => {
+      end(`The training failed: ${d.reason}`, "failed");
+      this.onEnd?.();
+    });
+    on("stopped", (d) => {
+      end(d.reason, "stopped");
+      this.onEnd?.();
+    });
   }
 
   async stop() {

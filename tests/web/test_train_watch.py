@@ -1,0 +1,107 @@
+"""Watching a network learn, read from what the page drew: while a model trains, conv1's kernels
+and the drawing's maps change in the network view; when it is done it is evaluated on the test
+set; the checkpoint timeline changes the answer and the maps between epoch 0 and the end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.models.checkpoints import CHECKPOINTS_DIR
+from app.nn import weights
+
+from .helpers import SEVEN, draw
+
+pytest.importorskip("playwright")
+from playwright.sync_api import expect
+
+# At every applied answer: what conv1's first map and first kernel look like on screen, which
+# model the picker shows and the time left, as text (pixel data joined).
+_RECORD = """() => {
+  window.__seen = [];
+  const pixels = (c) => (c ? Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data).join(",") : null);
+  document.addEventListener("cnnvis:rendered", () => {
+    window.__seen.push({
+      model: document.querySelector("#model-select").value,
+      map: pixels(document.querySelector('.map[data-layer="conv1"][data-channel="0"] canvas')),
+      kernel: pixels(document.querySelector('details[data-kernels="conv1"] .kernel-grid canvas')),
+      left: document.querySelector("[data-train-left]").textContent,
+    });
+  });
+}"""
+
+_CONV1_MAP = """() => { const c = document.querySelector('.map[data-layer="conv1"][data-channel="0"] canvas');
+  return Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data).join(","); }"""
+
+
+def test_while_a_model_trains_its_kernels_and_the_drawings_maps_change_then_it_is_evaluated(page):
+    draw(page, SEVEN)
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-label", "7", timeout=15000)
+    page.evaluate(_RECORD)
+    panel = page.locator("#train")
+    panel.locator("#train-limit").fill("3000")
+    panel.locator("#train-epochs").fill("2")
+    panel.locator("[data-train-start]").click()
+    expect(panel).to_have_attribute("data-state", "done", timeout=120000)
+    seen = page.evaluate("() => window.__seen")
+    live = [s for s in seen if s["model"].endswith("@live")]
+    assert len(live) >= 2, f"{len(live)} traces of the training model were drawn"
+    assert len({s["map"] for s in live}) >= 2, "conv1's map of the drawing never changed while it trained"
+    assert len({s["kernel"] for s in live if s["kernel"]}) >= 2, "conv1's kernels never changed while it trained"
+    assert any(s["left"].startswith("About ") and s["left"].endswith(" left") for s in live)
+    assert int(panel.locator("canvas").get_attribute("data-points")) >= 2
+
+    # Done: the new model is shown, can be taken away and evaluated.
+    assert page.locator("#model-select").evaluate("s => s.value").startswith("t-")
+    assert panel.locator("[data-download-onnx]").get_attribute("href").endswith("/onnx")
+    assert panel.locator("[data-download-npz]").get_attribute("href").endswith("/download")
+    panel.locator("[data-train-evaluate]").click()
+    table = panel.locator("[data-train-evaluation] table")
+    expect(table).to_be_visible(timeout=60000)
+    cells = table.locator("tbody tr").evaluate_all("rows => rows.map(r => Array.from(r.querySelectorAll('td'), c => Number(c.textContent)))")
+    matrix = np.array(cells)
+    assert matrix.shape == (10, 10) and matrix.sum() == 10_000
+    shown = float(panel.locator("[data-train-evaluation] p").get_attribute("data-accuracy"))
+    assert shown == pytest.approx(np.trace(matrix) / matrix.sum(), abs=1e-12)
+    assert f"{100 * shown:.2f}%" in panel.locator("[data-train-evaluation] p").text_content()
+    assert not page.console.errors
+
+
+def _answer_for(page, checkpoint_id):
+    """The class the checkpoint's weights file gives the input the page shows (from the address)."""
+    input_bytes = page.evaluate(
+        """async () => { const { decodeInput } = await import("/static/js/state.js");
+        const text = new URLSearchParams(location.hash.slice(1)).get("in"); return Array.from(decodeInput(text)); }"""
+    )
+    network, _ = weights.load(CHECKPOINTS_DIR / f"{checkpoint_id}.npz")
+    x = (np.array(input_bytes, np.float32).reshape(1, 1, 28, 28) / 255).astype(np.float32)
+    return int(network.forward(x)[0].argmax())
+
+
+def test_the_timeline_slider_changes_the_answer_and_the_maps_between_epoch_0_and_the_end(page):
+    page.locator("#examples button", has_text="7").first.click()
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-label", "7", timeout=15000)
+    timeline = page.locator("#timeline")
+    expect(timeline).to_be_visible(timeout=15000)
+    checkpoints = page.evaluate("async () => (await (await fetch('/api/models/mnist/checkpoints')).json()).checkpoints")
+    final_map = page.evaluate(_CONV1_MAP)
+
+    slider = page.locator("#timeline-slider")
+    slider.focus()
+    page.keyboard.press("Home")  # the keyboard moves it, as any range input
+    first = checkpoints[0]
+    expect(timeline).to_have_attribute("data-epoch", str(first["epoch"]), timeout=15000)
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15000)
+    expected = _answer_for(page, first["id"])
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-label", str(expected), timeout=15000)
+    assert f"epoch={first['epoch']}" in page.url
+    page.wait_for_function(f"() => document.body.dataset.weights === 'loaded'")
+    start_map = page.evaluate(_CONV1_MAP)
+    assert start_map != final_map
+
+    page.keyboard.press("End")
+    expect(timeline).to_have_attribute("data-epoch", "final", timeout=15000)
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-label", "7", timeout=15000)
+    assert "epoch=" not in page.url
+    assert "finished" in timeline.locator("[data-timeline-label]").text_content()
+    assert not page.console.errors
