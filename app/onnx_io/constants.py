@@ -9,7 +9,7 @@ from onnx import numpy_helper
 # Ops evaluated when every input is known: the arithmetic a PyTorch or Keras exporter writes
 # to compute the flattened size from the input's shape.
 FOLDABLE = {"Identity", "Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Mul",
-            "Div", "ReduceProd"}
+            "Div", "ReduceProd", "Reshape"}
 
 MAX_FOLDED = 64  # elements: shape arithmetic is a handful of integers, never a weight
 
@@ -70,6 +70,16 @@ def fold(node, inputs: list[np.ndarray | None]) -> np.ndarray:
         return inputs[0] * inputs[1]
     if op == "Div":
         return inputs[0] // inputs[1]
+    if op == "Reshape":  # PyTorch's dynamo exporter reshapes a ReduceMean's constant axes
+        return reshape(inputs[0], inputs[1], int(attrs.get("allowzero", 0)))
     if op == "ReduceProd":
         return np.array([np.prod(inputs[0])] if attrs.get("keepdims", 1) else np.prod(inputs[0]))
     raise ValueError(f"cannot fold {op}")
+
+
+def reshape(data: np.ndarray, target: np.ndarray, allowzero: int = 0) -> np.ndarray:
+    """ONNX Reshape: a 0 copies the input's size on that axis (unless allowzero), one -1 is inferred."""
+    sizes = [int(t) for t in np.asarray(target).ravel()]
+    if not allowzero:
+        sizes = [data.shape[i] if t == 0 and i < data.ndim else t for i, t in enumerate(sizes)]
+    return np.reshape(data, sizes)

@@ -129,6 +129,9 @@ def read_batchnorm(node, label, chain, attrs, consts):
 
 
 def read_dropout(node, label, chain, attrs, consts):
+    training = consts[2] if len(consts) > 2 else None  # opset 12+: training_mode, a constant boolean
+    if training is not None and bool(np.asarray(training).any()):
+        raise Refused("dropout in training mode (it would drop units at random); export the model in eval mode")
     rate = float(consts[1]) if len(consts) > 1 and consts[1] is not None else float(attrs.get("ratio", 0.5))
     chain.add({"kind": "dropout", "rate": rate, "source": label}, node.output[0], chain.shape)
 
