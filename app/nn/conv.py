@@ -59,8 +59,11 @@ def conv2d_forward(x, w, b, stride=1, pad=0, dilation=1):
     win = patches(zero_pad(x, pad), kh, kw, stride, dilation)  # (N, C, KH, KW, H', W')
     ho, wo = win.shape[4], win.shape[5]
     cols = win.reshape(n, c * kh * kw, ho * wo)  # (N, C*KH*KW, H'*W'), a copy
-    out = w.reshape(f, -1) @ cols  # (N, F, H'*W')
-    out += b[:, None]
+    # The product is asked for as (H'*W', F) per image, positions as the long side: OpenBLAS
+    # runs LeNet's conv2 (16 x 150 x 100) twice as fast that way round. Adding the bias writes
+    # it back in (N, F, H'*W') order in the same pass.
+    out_t = np.matmul(cols.transpose(0, 2, 1), w.reshape(f, -1).T)  # (N, H'*W', F)
+    out = np.add(out_t.transpose(0, 2, 1), b[:, None], order="C")  # (N, F, H'*W')
     return out.reshape(n, f, ho, wo), (x.shape, cols, w, stride, pad, dilation)  # (N, F, H', W')
 
 
