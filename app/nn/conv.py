@@ -96,3 +96,23 @@ def conv2d_backward(dout, cache, need_dx=True):
             dxp[:, y0 : y0 + stride * ho : stride, x0 : x0 + stride * wo : stride] += dcols[:, ky, kx]
     dx = dxp[:, pad : pad + h, pad : pad + wd].transpose(3, 0, 1, 2)  # (N, C, H, W)
     return dx, dw.reshape(w.shape), db
+
+
+def conv2d_input_gradient(dout, cache):
+    """Inputs: dout (N, F, H', W') and the forward cache. Returns: dx (N, C, H, W) alone, for the
+    saliency maps and the adversary, which need no parameter gradient.
+
+    With stride 1 and no dilation, dx is itself a convolution: dout padded by K - 1 - pad on
+    every side, correlated with each kernel turned half a turn, input and output channels
+    swapped. That is one im2col and one product instead of col2im's K*K strided additions,
+    the costly part of a one-image backward pass. Other layers take conv2d_backward's way.
+    """
+    x_shape, _, w, stride, pad, dilation = cache
+    f, c, kh, kw = w.shape
+    if stride != 1 or dilation != 1 or kh != kw or pad > kh - 1:
+        return conv2d_backward(dout, cache)[0]
+    n, h, wd = dout.shape[0], x_shape[2], x_shape[3]
+    win = patches(zero_pad(dout, kh - 1 - pad), kh, kw, 1)  # (N, F, KH, KW, H, W)
+    dcols = win.reshape(n, f * kh * kw, h * wd)  # a copy
+    turned = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(c, f * kh * kw)  # (C, F*KH*KW), a copy
+    return (turned @ dcols).reshape(n, c, h, wd)

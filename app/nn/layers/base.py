@@ -113,6 +113,10 @@ class Layer:
         """Returns: dx (N, *in_shape) or None, and {parameter key: gradient}."""
         raise NotImplementedError
 
+    def input_gradient(self, dout: np.ndarray, cache) -> np.ndarray:
+        """dx alone (saliency, the adversary): kinds with parameters skip their gradients."""
+        return self.backward(dout, cache, need_dx=True)[0]
+
     def traced(self, cache):
         """(weighted_input, argmax) with the batch axis, for kinds whose ``sends`` has them."""
         return None, None
@@ -147,6 +151,9 @@ class Weighted(Layer):
         """Returns: dx (or None), dw, db."""
         raise NotImplementedError
 
+    def linear_input_gradient(self, dz: np.ndarray, cache) -> np.ndarray:
+        return self.linear_backward(dz, cache, True)[0]
+
     def params(self):
         # He-normal weights suit the ReLU most layers carry; weight decay on weights, not biases.
         return (Param("w", self.weight_shape(), "he", decay=True), Param("b", (self.spec.channels,), "zeros"))
@@ -163,6 +170,12 @@ class Weighted(Layer):
             dout = fn.activation_backward(dout, z, out, self.spec.activation, self.spec.slope)
         dx, dw, db = self.linear_backward(dout, linear_cache, need_dx)
         return dx, {self.w_key: dw, self.b_key: db}
+
+    def input_gradient(self, dout, cache):
+        z, out, linear_cache = cache
+        if self.spec.activation is not None:
+            dout = fn.activation_backward(dout, z, out, self.spec.activation, self.spec.slope)
+        return self.linear_input_gradient(dout, linear_cache)
 
     def traced(self, cache):
         return cache[0], None  # the weighted input z

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..conv import conv2d_backward, conv2d_forward
+from ..conv import conv2d_backward, conv2d_forward, conv2d_input_gradient
 from .base import Reads, Weighted, register
 from .fused import check_activation
 
@@ -53,6 +53,9 @@ class Conv(Weighted):
 
     def linear_backward(self, dz, cache, need_dx):
         return conv2d_backward(dz, cache, need_dx)
+
+    def linear_input_gradient(self, dz, cache):
+        return conv2d_input_gradient(dz, cache)
 
     def explain(self, unit, below, out, params, trace):
         f, oy, ox = unit

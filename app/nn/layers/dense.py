@@ -44,6 +44,9 @@ class Dense(Weighted):
     def linear_backward(self, dz, cache, need_dx):
         return fn.dense_backward(dz, cache, need_dx)
 
+    def linear_input_gradient(self, dz, cache):
+        return dz @ cache[1].T  # (N, D_out) @ (D_out, D_in)
+
     def explain(self, unit, below, out, params, trace):
         (j,) = unit
         weights = params[self.key("w")][:, j]
