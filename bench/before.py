@@ -29,7 +29,8 @@ DEFAULT_REVISION = "1354c18"
 
 
 def load_before(revision: str = DEFAULT_REVISION) -> SimpleNamespace:
-    """The old package's nn.network, nn.architecture, why.gradients and why.saliency modules."""
+    """The old package's nn.network, nn.architecture, nn.optim, why.gradients, why.saliency and
+    why.adversary modules."""
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "app"], check=True, capture_output=True).stdout
     folder = Path(tempfile.mkdtemp(prefix="cnnvis-before-"))
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
@@ -40,7 +41,7 @@ def load_before(revision: str = DEFAULT_REVISION) -> SimpleNamespace:
         modules = {
             key: importlib.import_module(f"{NAME}.{path}")
             for key, path in [("network", "nn.network"), ("architecture", "nn.architecture"),
-                              ("gradients", "why.gradients"), ("saliency", "why.saliency"), ("adversary", "why.adversary")]
+                              ("gradients", "why.gradients"), ("saliency", "why.saliency"), ("adversary", "why.adversary"), ("optim", "nn.optim")]
         }
     finally:
         sys.path.remove(str(folder))
