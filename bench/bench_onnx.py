@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 from app.models import load_model  # noqa: E402
+from app.nn.network import Network  # noqa: E402
 from app.onnx_io.importer import import_onnx  # noqa: E402
 from app.onnx_io.writer import export_network  # noqa: E402
 from before import DEFAULT_REVISION, before_network, load_before  # noqa: E402
@@ -90,8 +91,10 @@ def with_pool_indices(model):
 def trace_timing(reps: int, revision: str) -> dict[str, float]:
     """Median microseconds per one-image trace: ours, the earlier commit's, onnxruntime's (with
     the max-pool indices, as the target is set, and without them, as this bench once timed it)."""
-    net = load_model("mnist").network
-    old = before_network(load_before(revision), net)
+    shipped = load_model("mnist").network
+    # Both engines get fresh copies of the same weights, so neither runs on arrays laid out better.
+    net = Network(shipped.architecture, {key: value.copy() for key, value in shipped.params.items()})
+    old = before_network(load_before(revision), shipped)
     options = ort.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
 
@@ -111,11 +114,11 @@ def trace_timing(reps: int, revision: str) -> dict[str, float]:
     for _ in range(200):
         for run in runs.values():
             run()
-    keys = list(runs)
-    for rep in range(reps):
-        # Each takes every place in the order in turn: the one running just after another finds
-        # the memory that one has just freed, of the same sizes, still in the caches.
-        for key in keys[rep % len(keys):] + keys[: rep % len(keys)]:
+    keys, order = list(runs), np.random.default_rng(0)
+    for _ in range(reps):
+        # A new order every time: the one running just after another finds the memory that one
+        # has just freed, of the same sizes, still in the caches; no engine may always follow ours.
+        for key in order.permutation(keys):
             t0 = time.perf_counter()
             runs[key]()
             times[key].append(time.perf_counter() - t0)
