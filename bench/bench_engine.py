@@ -1,6 +1,7 @@
 """The NumPy engine against PyTorch eager on the CPU, measured in the same run.
 
     .venv/bin/python bench/bench_engine.py [--reps 3000] [--batches 20] [--repeats 15] [--data DIR]
+                                           [--before REVISION]
 
 1. Trace: median time of ``Network.trace`` on one 28x28 digit against the same LeNet-5 in
    PyTorch at batch size 1 under ``torch.no_grad()``, keeping every intermediate (and the
@@ -11,6 +12,10 @@
    10,000 training digits. A block of ``--batches`` batches is timed ``--repeats`` times per
    engine; the median block is scaled to the 157 batches of a 10,000-digit epoch.
    Target numpy/torch <= 2.
+
+3. Now against before: the trace and the training epoch by the engine of an earlier commit
+   (``--before``, default the one before the engine-speed work, loaded beside today's by
+   bench/before.py) with the same weights, taking turns with today's.
 
 Both engines run on ONE thread: the BLAS thread variables are set below before numpy is
 imported, and ``torch.set_num_threads(1)``. The engines take turns, so background load
@@ -36,12 +41,13 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from app.nn import idx
 from app.nn.architecture import COLOUR32, CONV, DENSE, FLATTEN, LENET5, MAXPOOL
 from app.nn.network import Network
 from app.nn.optim import Adam
+from before import DEFAULT_REVISION, before_network, load_before  # noqa: E402
 
 try:
     import torch
@@ -102,8 +108,8 @@ def layer_breakdown(net: Network, image: np.ndarray, reps: int) -> dict:
     return {name: s * 1e6 for name, s in interleaved(timers, reps, warmup=50, block=WARM_BLOCK).items()}
 
 
-def numpy_training_block(net: Network, x_all, y_all, starts):
-    opt = Adam(net.params, lr=LR)
+def numpy_training_block(net: Network, x_all, y_all, starts, adam=Adam):
+    opt = adam(net.params, lr=LR)
 
     def block():
         for s in starts:
@@ -206,7 +212,7 @@ def row(label, numpy_value, torch_value, unit_format, target=None):
     return cells + [wanted, ", ".join({True: "yes", False: "NO", None: "n/a"}[m] for m in met)]
 
 
-def write_markdown(info, rows, layers, whole, notes):
+def write_markdown(info, rows, layers, whole, notes, versus):
     lines = ["# Engine benchmark: NumPy against PyTorch eager (CPU)", ""]
     lines += ["| machine | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in info.items()]
     lines += ["", "| figure | numpy | torch | numpy/torch | target | met |", "|---|---|---|---|---|---|"]
@@ -214,6 +220,8 @@ def write_markdown(info, rows, layers, whole, notes):
     lines += ["", "Trace, per layer (kernels and activation, median us on one image):", ""]
     lines += ["| layer | us |", "|---|---|"] + [f"| {k} | {v:.1f} |" for k, v in layers.items()]
     lines += [f"| sum of layers | {sum(layers.values()):.1f} |", f"| whole trace, timed alongside | {whole:.1f} |"]
+    lines += ["", versus["title"], "", "| figure | now | before | now / before |", "|---|---|---|---|"]
+    lines += [f"| {label} | {now:.{digits}f} | {then:.{digits}f} | {now / then:.2f} |" for label, now, then, digits in versus["rows"]]
     lines += [""] + [f"- {note}" for note in notes] + [""]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(lines))
@@ -225,7 +233,9 @@ def main(argv=None):
     parser.add_argument("--batches", type=int, default=20, help="training steps per timed block")
     parser.add_argument("--repeats", type=int, default=15, help="timed blocks per engine")
     parser.add_argument("--data", type=Path, default=DATA, help="MNIST folder (IDX files)")
+    parser.add_argument("--before", default=DEFAULT_REVISION, help="git revision of the engine to compare with")
     args = parser.parse_args(argv)
+    before = load_before(args.before)
 
     info = machine()
     for k, v in info.items():
@@ -262,8 +272,24 @@ def main(argv=None):
         train_layers = torch_layers(Network.initialise(LENET5, seed=0))
         train_timers["torch"] = torch_training_block(train_layers, x_all, y_all, starts)
     epoch = epoch_seconds(train_timers)
-
     epoch_label = f"epoch, {DIGITS} digits, batch {BATCH} (s)"
+
+    # Today's engine against the earlier commit's, same weights, taking turns.
+    old_net = before_network(before, net)
+    versus_trace = {k: s * 1e6 for k, s in interleaved(
+        {"now": lambda: net.trace(image), "before": lambda: old_net.trace(image)}, args.reps, 300, WARM_BLOCK).items()}
+    fresh = Network.initialise(LENET5, seed=0)
+    versus_epoch = epoch_seconds({
+        "now": numpy_training_block(fresh, x_all, y_all, starts),
+        "before": numpy_training_block(before_network(before, Network.initialise(LENET5, seed=0)), x_all, y_all,
+                                       starts, before.optim.Adam),
+    })
+    versus = {
+        "title": f"Now against the engine of commit {args.before} (same weights, taking turns):",
+        "rows": [("trace, 1 image (us)", versus_trace["now"], versus_trace["before"], 1),
+                 (epoch_label, versus_epoch["now"], versus_epoch["before"], 2)],
+    }
+
     rows = [
         row(
             "trace, 1 image (us)",
@@ -282,6 +308,9 @@ def main(argv=None):
     whole = layer_us.pop("whole trace")
     print("\ntrace per layer (us):", "  ".join(f"{k} {v:.1f}" for k, v in layer_us.items()))
     print(f"sum of layers {sum(layer_us.values()):.1f} us, whole trace timed alongside {whole:.1f} us")
+    print(f"\n{versus['title']}")
+    for label, now, then, digits in versus["rows"]:
+        print(f"{label:>36}: now {now:.{digits}f}  before {then:.{digits}f}  now/before {now / then:.2f}")
 
     notes = [
         (
@@ -296,7 +325,7 @@ def main(argv=None):
         ),
         "Background load (other training runs) shifts absolute times between runs; ratios are from one run.",
     ]
-    write_markdown(info, rows, layer_us, whole, notes)
+    write_markdown(info, rows, layer_us, whole, notes, versus)
     print(f"\nwrote {RESULTS.relative_to(ROOT)}")
 
 

@@ -49,8 +49,9 @@ def maxpool_forward(x, kernel, stride, pad=0):
     """Inputs: x (N, C, H, W), window K, stride and -inf padding on every side.
 
     Returns: out (N, C, H', W') with H' = 1 + (H + 2*pad - K) // stride, and a cache whose
-    ``argmax`` (N, C, H', W') holds the winner's flat index ky*K + kx inside its (padded) window:
-    the detail view shows which input won, and the backward pass routes the gradient there.
+    ``argmax`` (N, C, H', W'; uint8 for windows up to 16x16) holds the winner's flat index
+    ky*K + kx inside its (padded) window: the detail view shows which input won, and the
+    backward pass routes the gradient there.
     Ties go to the first index, as np.argmax does (after a ReLU, all-zero windows are common).
     A window holding NaN gives out NaN and an unspecified argmax.
     """
@@ -60,7 +61,7 @@ def maxpool_forward(x, kernel, stride, pad=0):
     # np.argmax over the K*K axis would loop window by window. Instead, the first k with
     # cand[k] == out is found as the largest weight K*K-1-k among the hits.
     kk = kernel * kernel
-    argmax = ((kk - 1) - ((cand == out) * _first_weights(kk)).max(axis=0)).astype(np.intp)
+    argmax = (kk - 1) - ((cand == out) * _first_weights(kk)).max(axis=0)  # in the weights' small type
     return out.reshape(out_shape), (x.shape, argmax.reshape(out_shape), kernel, stride, pad)
 
 

@@ -46,7 +46,7 @@ def backward_to(network: Network, caches: list, dlogits: np.ndarray, stop: int =
     layers = score_layers(network)
     dout = dlogits
     for i in range(len(layers) - 1, stop, -1):
-        dout, _ = layers[i].backward(dout, caches[i], need_dx=True)
+        dout = layers[i].input_gradient(dout, caches[i])  # no parameter gradients: none is used
     return dout
 
 

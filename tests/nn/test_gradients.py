@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from app.nn import functions as fn
-from app.nn.conv import conv2d_backward, conv2d_forward
+from app.nn.conv import conv2d_backward, conv2d_forward, conv2d_input_gradient
 from app.nn.pool import avgpool_backward, avgpool_forward, maxpool_backward, maxpool_forward
 
+from . import reference as ref
 from .numeric import assert_gradients_close, numerical_gradient
 
 
@@ -36,6 +37,18 @@ def test_conv_backward_matches_numerical_gradient(rng, stride, pad):
     assert_gradients_close(dx, numerical_gradient(loss, x))
     assert_gradients_close(dw, numerical_gradient(loss, w))
     assert_gradients_close(db, numerical_gradient(loss, b))
+
+
+@pytest.mark.parametrize("stride, pad, kernel", [(1, 0, 3), (1, 1, 3), (1, 2, 5), (1, 4, 3), (2, 1, 3)])
+def test_conv_input_gradient_alone_matches_the_naive_twin(rng, stride, pad, kernel):
+    """The input gradient taken as a convolution of its own (stride 1, padding below the
+    kernel), or by col2im otherwise, against the four-loop twin."""
+    x = rng.standard_normal((2, 3, 7, 6))
+    w = rng.standard_normal((4, 3, kernel, kernel))
+    out, cache = conv2d_forward(x, w, rng.standard_normal(4), stride, pad)
+    dout = rng.standard_normal(out.shape)
+    np.testing.assert_allclose(conv2d_input_gradient(dout, cache), ref.conv2d_grads(dout, x, w, stride, pad)[0],
+                               rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("kernel, stride", [(2, 2), (3, 2), (2, 1)])

@@ -16,6 +16,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from .. import functions as fn
+
 MODES = ("train", "infer")
 
 
@@ -111,6 +113,10 @@ class Layer:
         """Returns: dx (N, *in_shape) or None, and {parameter key: gradient}."""
         raise NotImplementedError
 
+    def input_gradient(self, dout: np.ndarray, cache) -> np.ndarray:
+        """dx alone (saliency, the adversary): kinds with parameters skip their gradients."""
+        return self.backward(dout, cache, need_dx=True)[0]
+
     def traced(self, cache):
         """(weighted_input, argmax) with the batch axis, for kinds whose ``sends`` has them."""
         return None, None
@@ -119,6 +125,60 @@ class Layer:
     def explain(self, unit: tuple[int, ...], below: np.ndarray, out: np.ndarray, params: dict, trace) -> dict:
         """The arithmetic of one unit; below and out without the batch axis."""
         raise NotImplementedError
+
+
+class Weighted(Layer):
+    """What conv and dense share: a weight array w and one bias per output channel (or unit),
+    a weighted input z = (x * w) + b, and an optional fused activation kept apart from z, so
+    a trace shows a unit before and after it. A kind declares its weight shape and its
+    linear maths (``linear_forward``, ``linear_backward``); the rest is here, once."""
+
+    weighted = True
+    sends = ("output", "weighted_input")
+
+    def __init__(self, spec, in_shape):
+        super().__init__(spec, in_shape)
+        self.w_key, self.b_key = self.key("w"), self.key("b")  # looked up on every forward pass
+
+    def weight_shape(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def linear_forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray):
+        """Returns: the weighted input z and a cache for linear_backward."""
+        raise NotImplementedError
+
+    def linear_backward(self, dz: np.ndarray, cache, need_dx: bool):
+        """Returns: dx (or None), dw, db."""
+        raise NotImplementedError
+
+    def linear_input_gradient(self, dz: np.ndarray, cache) -> np.ndarray:
+        return self.linear_backward(dz, cache, True)[0]
+
+    def params(self):
+        # He-normal weights suit the ReLU most layers carry; weight decay on weights, not biases.
+        return (Param("w", self.weight_shape(), "he", decay=True), Param("b", (self.spec.channels,), "zeros"))
+
+    def forward(self, x, params, mode):
+        z, cache = self.linear_forward(x, params[self.w_key], params[self.b_key])
+        act = self.spec.activation
+        out = z if act is None else fn.activation_forward(z, act, self.spec.slope)
+        return out, (z, out, cache)
+
+    def backward(self, dout, cache, need_dx=True):
+        z, out, linear_cache = cache
+        if self.spec.activation is not None:
+            dout = fn.activation_backward(dout, z, out, self.spec.activation, self.spec.slope)
+        dx, dw, db = self.linear_backward(dout, linear_cache, need_dx)
+        return dx, {self.w_key: dw, self.b_key: db}
+
+    def input_gradient(self, dout, cache):
+        z, out, linear_cache = cache
+        if self.spec.activation is not None:
+            dout = fn.activation_backward(dout, z, out, self.spec.activation, self.spec.slope)
+        return self.linear_input_gradient(dout, linear_cache)
+
+    def traced(self, cache):
+        return cache[0], None  # the weighted input z
 
 
 KINDS: dict[str, type[Layer]] = {}

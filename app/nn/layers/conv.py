@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functions as fn
-from ..conv import conv2d_backward, conv2d_forward
-from .base import Layer, Param, Reads, register
+from ..conv import conv2d_backward, conv2d_forward, conv2d_input_gradient
+from .base import Reads, Weighted, register
 from .fused import check_activation
 
 
 @register
-class Conv(Layer):
+class Conv(Weighted):
     """Inputs: x (N, C, H, W). Returns: out (N, F, H', W') with
     H' = 1 + (H + 2*padding - dilation*(KH - 1) - 1) // stride, after the activation."""
 
@@ -20,8 +19,6 @@ class Conv(Layer):
         "Each map slides one small filter over every map below, multiplying and adding the values "
         "under it, plus a bias: a map lights up where its pattern appears."
     )
-    weighted = True
-    sends = ("output", "weighted_input")
 
     @classmethod
     def check(cls, spec):
@@ -42,36 +39,23 @@ class Conv(Layer):
             raise ValueError(f"layer {s.name!r}: kernel larger than its {h}x{w} input")
         return (s.channels, ho, wo)
 
-    def __init__(self, spec, in_shape):
-        super().__init__(spec, in_shape)
-        self.w_key, self.b_key = self.key("w"), self.key("b")  # looked up on every forward pass
-
-    def params(self):
-        s, c = self.spec, self.in_shape[0]
-        return (
-            Param("w", (s.channels, c, s.kernel, s.kernel), "he", decay=True),
-            Param("b", (s.channels,), "zeros"),
-        )
+    def weight_shape(self):
+        s = self.spec
+        return (s.channels, self.in_shape[0], s.kernel, s.kernel)
 
     def reads(self):
         s = self.spec
         return Reads("window", s.kernel, s.stride, s.padding, s.dilation, channels="all")
 
-    def forward(self, x, params, mode):
+    def linear_forward(self, x, w, b):
         s = self.spec
-        z, cache = conv2d_forward(x, params[self.w_key], params[self.b_key], s.stride, s.padding, s.dilation)
-        out = z if s.activation is None else fn.activation_forward(z, s.activation, s.slope)
-        return out, (z, out, cache)
+        return conv2d_forward(x, w, b, s.stride, s.padding, s.dilation)
 
-    def backward(self, dout, cache, need_dx=True):
-        z, out, conv_cache = cache
-        if self.spec.activation is not None:
-            dout = fn.activation_backward(dout, z, out, self.spec.activation, self.spec.slope)
-        dx, dw, db = conv2d_backward(dout, conv_cache, need_dx)
-        return dx, {self.w_key: dw, self.b_key: db}
+    def linear_backward(self, dz, cache, need_dx):
+        return conv2d_backward(dz, cache, need_dx)
 
-    def traced(self, cache):
-        return cache[0], None
+    def linear_input_gradient(self, dz, cache):
+        return conv2d_input_gradient(dz, cache)
 
     def explain(self, unit, below, out, params, trace):
         f, oy, ox = unit

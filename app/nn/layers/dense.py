@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functions as fn
-from .base import Layer, Param, Reads, register
+from .base import Reads, Weighted, register
 from .fused import check_activation
 
 TOP_CONTRIBUTIONS = 10
 
 
 @register
-class Dense(Layer):
+class Dense(Weighted):
     """Inputs: x (N, D_in). Returns: out (N, D_out) = activation(x @ w + b), w (D_in, D_out)."""
 
     kind = "dense"
@@ -20,8 +20,6 @@ class Dense(Layer):
         "Each unit multiplies every value below by its own weight, adds them up with a bias: "
         "it weighs all the evidence at once."
     )
-    weighted = True
-    sends = ("output", "weighted_input")
 
     @classmethod
     def check(cls, spec):
@@ -34,34 +32,20 @@ class Dense(Layer):
             raise ValueError(f"layer {self.name!r} needs a vector; add a flatten layer first")
         return (self.spec.channels,)
 
-    def __init__(self, spec, in_shape):
-        super().__init__(spec, in_shape)
-        self.w_key, self.b_key = self.key("w"), self.key("b")  # looked up on every forward pass
-
-    def params(self):
-        return (
-            Param("w", (self.in_shape[0], self.spec.channels), "he", decay=True),
-            Param("b", (self.spec.channels,), "zeros"),
-        )
+    def weight_shape(self):
+        return (self.in_shape[0], self.spec.channels)
 
     def reads(self):
         return Reads("all")
 
-    def forward(self, x, params, mode):
-        z, cache = fn.dense_forward(x, params[self.w_key], params[self.b_key])
-        act = self.spec.activation
-        out = z if act is None else fn.activation_forward(z, act, self.spec.slope)
-        return out, (z, out, cache)
+    def linear_forward(self, x, w, b):
+        return fn.dense_forward(x, w, b)
 
-    def backward(self, dout, cache, need_dx=True):
-        z, out, dense_cache = cache
-        if self.spec.activation is not None:
-            dout = fn.activation_backward(dout, z, out, self.spec.activation, self.spec.slope)
-        dx, dw, db = fn.dense_backward(dout, dense_cache, need_dx)
-        return dx, {self.w_key: dw, self.b_key: db}
+    def linear_backward(self, dz, cache, need_dx):
+        return fn.dense_backward(dz, cache, need_dx)
 
-    def traced(self, cache):
-        return cache[0], None
+    def linear_input_gradient(self, dz, cache):
+        return dz @ cache[1].T  # (N, D_out) @ (D_out, D_in)
 
     def explain(self, unit, below, out, params, trace):
         (j,) = unit
