@@ -4,10 +4,6 @@ uploaded colour photo answered with its photo preparation, hover traced through 
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
-import time
-import urllib.request
 
 import numpy as np
 import pytest
@@ -16,7 +12,7 @@ from PIL import Image
 from app.nn.architecture import COLOUR32
 from app.nn.receptive import receptive_field
 
-from .conftest import LAPTOP, ROOT, Console, _free_port, _require_browser
+from .conftest import LAPTOP, Console, start_app
 from .helpers import unit_point
 
 pytest.importorskip("playwright")
@@ -24,33 +20,8 @@ from playwright.sync_api import expect
 
 
 @pytest.fixture(scope="module")
-def colour_server():
-    _require_browser()
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tests.web.colour_app:app", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the colour app did not start:\n" + (proc.stdout.read().decode(errors="replace")[-3000:]))
-        time.sleep(0.1)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+def colour_server(tmp_path_factory):
+    yield from start_app("tests.web.colour_app:app", models_folder=tmp_path_factory.mktemp("colour-uploads"))
 
 
 def _stripes(tmp_path):
