@@ -13,7 +13,7 @@ from app.nn.architecture import COLOUR32
 from app.nn.receptive import receptive_field
 
 from .conftest import LAPTOP, Console, start_app
-from .helpers import unit_point
+from .helpers import draw_settled, unit_point
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -64,6 +64,30 @@ def test_colour_photo_is_answered_and_hover_traces_through_batch_norm(browser, c
         )
         assert sorted(boxes) == [[c, raw.y0, raw.x0, raw.y1, raw.x1] for c in range(3)]
         assert (raw.y0, raw.x0, raw.y1, raw.x1) == (4, 8, 6, 10)  # conv1's 3x3 window, padding 1
+        assert console.errors == []
+    finally:
+        context.close()
+
+
+def test_colour_ink_on_the_pad_lights_its_own_input_maps(browser, colour_server):
+    context = browser.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    console = Console(page)
+    try:
+        page.goto(f"{colour_server}/")
+        page.wait_for_selector("body[data-ready=true]", timeout=15000)
+        page.get_by_role("button", name="Red ink").click()
+        expect(page.get_by_role("button", name="Red ink")).to_have_attribute("aria-pressed", "true")
+        draw_settled(page, [[(60, 140), (220, 140)]])
+        expect(page.get_by_test_id("prediction")).not_to_have_attribute("data-label", "")
+        # Read back from the maps drawn: red ink is all in R, none in G or B; the stroke runs
+        # across the middle rows of the 32x32 input (the pad resized, nothing cut from a square).
+        maps = page.locator('.map[data-layer="input"] canvas').evaluate_all(
+            "cs => cs.map(c => Array.from(c.getContext('2d').getImageData(0, 0, 32, 32).data).filter((_, i) => i % 4 === 0))")
+        red, green, blue = (np.array(m).reshape(32, 32) for m in maps)
+        assert green.max() == 0 and blue.max() == 0
+        rows = np.flatnonzero(red.max(axis=1) > 128)
+        assert rows.min() >= 13 and rows.max() <= 18
         assert console.errors == []
     finally:
         context.close()

@@ -39,9 +39,21 @@ export class OwnModelPanel {
   /** Open or close the panel; closing gives the focus back to the button that opened it. */
   open(wanted) {
     this.root.hidden = !wanted;
+    if (wanted) this.place();
     this.toggle.setAttribute("aria-expanded", String(wanted));
     if (wanted) this.file.focus({ preventScroll: true });
     else if (this.root.contains(document.activeElement) || document.activeElement === document.body) this.toggle.focus();
+  }
+
+  /** Under the button that opens it, inside the window (a phone's sheet is placed by the CSS). */
+  place() {
+    const wide = !window.matchMedia("(max-width: 760px)").matches;
+    this.root.style.left = "";
+    if (!wide) return;
+    const host = this.root.offsetParent?.getBoundingClientRect() ?? { left: 0 };
+    const button = this.toggle.getBoundingClientRect();
+    const room = document.documentElement.clientWidth - this.root.offsetWidth - 8;
+    this.root.style.left = `${Math.max(8, Math.min(button.left, room)) - host.left}px`;
   }
 
   say(text, kind = "idle") {
