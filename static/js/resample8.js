@@ -117,7 +117,7 @@ export function resizeBicubic(image, outW, outH, box = [0, 0, image.width, image
       Math.max(0, Math.trunc(x0 - sx)), Math.max(0, Math.trunc(y0 - sy)),
       Math.min(image.width, Math.ceil(x1 + sx)), Math.min(image.height, Math.ceil(y1 + sy)),
     ];
-    image = reduceBy(crop(image, safe), xf, yf);
+    image = reduceBy(cropRgba(image, safe), xf, yf);
     [x0, y0, x1, y1] = [(x0 - safe[0]) / xf, (y0 - safe[1]) / yf, (x1 - safe[0]) / xf, (y1 - safe[1]) / yf];
   }
   const { data, width, height } = image;
@@ -142,7 +142,7 @@ export function resizeBicubic(image, outW, outH, box = [0, 0, image.width, image
   return { data: out, width: outW, height: outH };
 }
 
-function crop({ data, width }, [x0, y0, x1, y1]) {
+function cropRgba({ data, width }, [x0, y0, x1, y1]) {
   const w = x1 - x0;
   const out = new Uint8ClampedArray(w * (y1 - y0) * 4);
   for (let y = y0; y < y1; y++) out.set(data.subarray((y * width + x0) * 4, (y * width + x1) * 4), (y - y0) * w * 4);

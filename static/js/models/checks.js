@@ -24,8 +24,12 @@ export function refusal(file, maxBytes) {
     return "That is not a model file: choose an .onnx file (PyTorch, Keras and others export one) or a cnnvis .npz file.";
   }
   if (file.size === 0) return "The model file is empty.";
-  if (file.size > maxBytes - FORM_ROOM) {
-    return `That file is ${sizeText(file.size)}; this server takes model files up to ${sizeText(maxBytes - FORM_ROOM)}.`;
+  const limit = maxBytes - FORM_ROOM;
+  if (file.size > limit) {
+    // Sizes that read the same when rounded are given to the hundredth of a megabyte.
+    const exact = sizeText(file.size) === sizeText(limit);
+    const say = (bytes) => (exact ? `${(bytes / (1024 * 1024)).toFixed(2)} MB` : sizeText(bytes));
+    return `That file is ${say(file.size)}; this server takes model files up to ${say(limit)}.`;
   }
   return null;
 }
