@@ -1,6 +1,8 @@
 // Colour inks for the drawing pad, offered when the model's input has three channels (R, G
-// and B): a few pure colours, so each one lights its own input maps. A grey model reads every
-// ink as its grey level, so the palette goes away and the pen is white again.
+// and B) and it reads pictures as photos: a few pure colours, so each one lights its own input
+// maps. A model that reads drawings (digits, clothes) sees only the grey of any ink, repeated
+// in every channel, and pure blue is too faint a grey to count as ink there; so for those the
+// palette goes away and the pen is white again.
 
 import { el } from "./dom.js";
 
@@ -36,11 +38,11 @@ export class InkPalette {
       return button;
     });
     toolbar.append(this.group);
-    store.subscribe(["model"], ({ model }) => this.offer(model?.input_shape?.[0] === 3));
+    store.subscribe(["model"], ({ model }) => this.offer(model?.input_shape?.[0] === 3 && model.preparation?.kind === "photo"));
     this.pick(pad.ink);
   }
 
-  /** Show the palette for a colour model; for any other, hide it and go back to white. */
+  /** Show the palette for a colour photo model; for any other, hide it and go back to white. */
   offer(colour) {
     this.group.hidden = !colour;
     if (!colour) this.pick(INKS[0].colour);
