@@ -71,8 +71,9 @@ export function toPhoto(rgba, width, height, [c, h, w]) {
  * for a drawing model and a blank pad, as the server answers 422.
  */
 export function prepareDrawing(rgba, width, height, model) {
-  const shape = model.input_shape;
-  const [c, h, w] = shape;
+  const [c, h, w] = model.input_shape;
+  // A 1x28x28 input travels as 28x28 rows, as it always has (the API takes both).
+  const shape = c === 1 && h === SIZE && w === SIZE ? [SIZE, SIZE] : [c, h, w];
   if (model.preparation?.kind === "photo") {
     const photo = toPhoto(rgba, width, height, shape);
     const steps = () => [
@@ -82,7 +83,7 @@ export function prepareDrawing(rgba, width, height, model) {
     return { pixels: photo.pixels, shape, info: photo.info, steps };
   }
   const prepared = prepare(greyOf(rgba), width, height, model.preparation);
-  const { pixels, scaled } = fitToInput(prepared.pixels, shape);
+  const { pixels, scaled } = fitToInput(prepared.pixels, [c, h, w]);
   const steps = () => inkSteps(prepared).concat(scaled ? [{ name: "resized", caption: `Scaled to the network's ${w}x${h} input`, ...scaled }] : []);
-  return { pixels, shape: [c, h, w], info: prepared.info, steps };
+  return { pixels, shape, info: prepared.info, steps };
 }
