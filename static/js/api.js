@@ -73,11 +73,12 @@ export class Api {
   }
 
   /**
-   * A drawing the page prepared itself: 28x28 bytes as a uint8 Tensor. `detail: "compact"`
-   * asks only for what the page cannot derive (derive.js makes the trace whole).
+   * A drawing the page prepared itself: the input's bytes (28x28 unless `shape` says
+   * otherwise, e.g. [3, 32, 32]) as a uint8 Tensor. `detail: "compact"` asks only for what
+   * the page cannot derive (derive.js makes the trace whole).
    */
-  predictPixels(model, bytes, signal, steps = true, detail = "compact") {
-    const pixels = { shape: [28, 28], dtype: "uint8", data: toBase64(bytes) };
+  predictPixels(model, bytes, signal, steps = true, detail = "compact", shape = [28, 28]) {
+    const pixels = { shape, dtype: "uint8", data: toBase64(bytes) };
     const extra = this.extra(false);
     this.lastPixels = bytes;
     if (Object.keys(extra).length) detail = "full"; // the page would derive conv1 from unedited weights

@@ -1,5 +1,6 @@
-// The drawing pad: Pointer Events (mouse, touch, pen), white ink on black like MNIST, brush
-// size, eraser, undo and clear. Strokes are kept as point lists so undo can redraw them.
+// The drawing pad: Pointer Events (mouse, touch, pen), white ink on black like MNIST (or a
+// colour ink for a colour model), brush size, eraser, undo and clear. Strokes are kept as
+// point lists with their ink so undo can redraw them.
 // It reports every change (onChange) and the end of each stroke (onStrokeEnd); `version`
 // counts changes so a request can tell whether the drawing moved on since it was sent.
 
@@ -12,6 +13,7 @@ export class DrawPad {
     this.current = null;
     this.size = 22;
     this.erasing = false;
+    this.ink = "#ffffff"; // the colour new strokes are drawn in
     this.version = 0;
     this.handlers = { onChange, onStrokeEnd, onEmpty };
     canvas.addEventListener("pointerdown", (e) => this._down(e));
@@ -39,7 +41,7 @@ export class DrawPad {
     } catch {
       // a synthetic pointer cannot be captured; the stroke still works inside the pad
     }
-    this.current = { points: [this._point(e)], size: this.size, erase: this.erasing, pointerId: e.pointerId };
+    this.current = { points: [this._point(e)], size: this.size, erase: this.erasing, ink: this.ink, pointerId: e.pointerId };
     this.strokes.push(this.current);
     this._segment(this.current, 0);
     this._changed();
@@ -64,7 +66,7 @@ export class DrawPad {
   _segment(stroke, from) {
     const ctx = this.ctx;
     const pts = stroke.points;
-    ctx.strokeStyle = ctx.fillStyle = stroke.erase ? "#000" : "#fff";
+    ctx.strokeStyle = ctx.fillStyle = stroke.erase ? "#000" : stroke.ink ?? "#fff";
     ctx.lineWidth = stroke.size;
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
@@ -114,13 +116,19 @@ export class DrawPad {
     return this.canvas.toDataURL("image/png");
   }
 
-  /** The pad as grey levels 0..1 (white ink on black), row by row: {data: Float32Array, width, height}. */
-  grey() {
+  /** The pad's pixels as RGBA bytes, row by row: {data: Uint8ClampedArray, width, height}. */
+  rgba() {
     const { width, height } = this.canvas;
-    const rgba = this.ctx.getImageData(0, 0, width, height).data;
+    return { data: this.ctx.getImageData(0, 0, width, height).data, width, height };
+  }
+
+  /** The pad as grey levels 0..1, row by row, each pixel's grey as the server reads a colour one. */
+  grey() {
+    const { data: rgba, width, height } = this.rgba();
     const data = new Float32Array(width * height);
-    // Ink and eraser are pure white and black, so red is the grey level (byte / 255).
-    for (let i = 0; i < data.length; i++) data[i] = rgba[4 * i] / 255;
+    for (let i = 0; i < data.length; i++) {
+      data[i] = ((rgba[4 * i] * 19595 + rgba[4 * i + 1] * 38470 + rgba[4 * i + 2] * 7471 + 0x8000) >>> 16) / 255;
+    }
     return { data, width, height };
   }
 }

@@ -1,7 +1,7 @@
 // Start-up: one store, the API, the components, and the path from a stroke to a repaint.
 
 import { Api } from "./api.js";
-import { AnswerView, stepPictures } from "./answer.js";
+import { AnswerView } from "./answer.js";
 import { DrawPad } from "./drawpad.js";
 import { ExplainPanel } from "./explain.js";
 import { Highlighter } from "./highlight.js";
@@ -12,19 +12,22 @@ import { NetworkLayout } from "./layout.js";
 import { Magnifier } from "./magnifier.js";
 import { PanelPlacement } from "./panel-place.js";
 import { NetworkView } from "./network.js";
-import { prepare, steps as prepareSteps } from "./prepare.js";
-import { INITIAL, Store } from "./state.js";
+import { prepareDrawing } from "./prepare-input.js";
+import { INITIAL, Store, fromHash } from "./state.js";
 import { decodeTrace, decodeWeights } from "./trace.js";
 import { wireUploads } from "./upload.js";
 import { wireAddress } from "./address.js";
 import { addExamples, predictPixels } from "./examples.js";
-import { PadPicture, padIsBlank } from "./pad-picture.js";
+import { PadPicture, padIsBlank, stepImages } from "./pad-picture.js";
+import { InkPalette } from "./ink-palette.js";
 import { wireLabs } from "./labs/labs.js";
 import { wireWhy } from "./why/index.js";
 import { TrainPanel } from "./train/panel.js";
 import { wireCompare } from "./compare/index.js";
 import { LiveWatch, isLive } from "./train/live.js";
 import { Timeline } from "./train/timeline.js";
+import { ModelPicker } from "./models/picker.js";
+import { OwnModelPanel } from "./models/own-model.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -114,13 +117,13 @@ async function start() {
   const askDrawing = async (p, steps, signal) => {
     const model = store.state.model;
     if (sendPng || !model) return api.predictImage(store.state.modelId, p.snapshot(), signal, steps);
-    const grey = p.grey();
-    const prepared = prepare(grey.data, grey.width, grey.height, model.preparation); // NoInk is a 422 like the server's
+    const { data, width, height } = p.rgba();
+    const prepared = prepareDrawing(data, width, height, model); // NoInk is a 422 like the server's
     // The compact trace leaves the first layer to the page, which needs the weights for it.
     // A model as it trains changes under the page's weights: the server traces every layer.
     const detail = store.state.weights && !isLive(store.state.modelId) ? "compact" : "full";
-    const json = await api.predictPixels(model.id, prepared.pixels, signal, steps, detail);
-    json.preprocessing = { ...prepared.info, steps: steps ? stepPictures(prepareSteps(prepared)) : [] };
+    const json = await api.predictPixels(model.id, prepared.pixels, signal, steps, detail, prepared.shape);
+    json.preprocessing = { ...prepared.info, steps: steps ? stepImages(prepared.steps()) : [] };
     return json;
   };
   const ask = (p, steps) => [(signal) => askDrawing(p, steps, signal), { source: "drawing", version: p.version }];
@@ -168,6 +171,7 @@ async function start() {
   });
   const picture = new PadPicture(pad, store);
   wireTools(pad);
+  new InkPalette($("tool-pen").parentElement, pad, store); // colour inks for a colour model
   wireViewSettings(store);
 
   const uploads = wireUploads({ input: $("upload"), dropZone: $("drop-zone"), message: $("upload-message"), picture, onFile: askUpload }, store);
@@ -219,11 +223,12 @@ async function start() {
     }
   };
   const select = $("model-select");
-  select?.addEventListener("change", (e) => loadModel(e.target.value));
-  const modelIds = select ? Array.from(select.options, (o) => o.value) : [body.dataset.model];
+  select.addEventListener("change", (e) => loadModel(e.target.value));
+  const modelIds = Array.from(select.options, (o) => o.value);
+  const picker = new ModelPicker(select, modelIds); // keeps modelIds in step with the list shown
   const switchTo = async (id) => {
     if (id === store.state.modelId && store.state.model) return;
-    if (select) select.value = id;
+    select.value = id;
     await loadModel(id);
   };
   const showExample = async (id, bytes) => {
@@ -273,8 +278,7 @@ async function start() {
     onModel: (id, name) => {
       live.stop();
       liveOption()?.remove();
-      if (select && !modelIds.includes(id)) select.add(new Option(name, id));
-      modelIds.push(id);
+      picker.add(id, name);
       switchTo(id);
     },
   });
@@ -283,6 +287,11 @@ async function start() {
     store, api, network, pad, refit: () => layout.fit(),
   });
   new Timeline($("timeline"), store, { apiRoot, showModel: (id) => loadModel(id) });
+  // Your own model: uploaded beside the picker; a link to one the page does not list is looked
+  // up, and one the server removed is said so in words, before the address is applied.
+  const own = new OwnModelPanel({ root: $("own-model"), toggle: $("own-model-toggle") }, { api, store, picker, switchTo, fallback: body.dataset.model });
+  await own.find(fromHash(location.hash).modelId);
+  picker.refresh(api).catch(() => {}); // models trained or uploaded since the page was made
   await wireAddress(store, { modelIds, fallbackModel: body.dataset.model, switchTo, askPixels });
 
   // A hook for bench/bench_page.py: decode the last trace again and redraw every layer.

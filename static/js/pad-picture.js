@@ -4,6 +4,8 @@
 // underneath: the next touch of the pad (or undo) brings the drawing back, and the answer
 // with it.
 
+import { stepPictures } from "./answer.js";
+
 const INK_FLOOR = 0.15 * 255; // the server's least contrast for ink (MIN_CONTRAST in app/preprocess.py)
 
 /** Does an RGBA buffer hold nothing the server would count as ink (all channels near black)? */
@@ -84,14 +86,15 @@ export class PadPicture {
     canvas.dataset.showing = this.shown;
   }
 
-  _drawInput(bytes, [, h, w]) {
+  _drawInput(bytes, [c, h, w]) {
     const small = document.createElement("canvas");
     small.width = w;
     small.height = h;
     const sctx = small.getContext("2d");
     const image = sctx.createImageData(w, h);
     for (let i = 0; i < w * h; i++) {
-      image.data.fill(bytes[i], 4 * i, 4 * i + 3);
+      // One channel is grey; three are R, G and B, one map after another.
+      for (let k = 0; k < 3; k++) image.data[4 * i + k] = bytes[(c === 3 ? k * w * h : 0) + i];
       image.data[4 * i + 3] = 255;
     }
     sctx.putImageData(image, 0, 0);
@@ -107,4 +110,25 @@ export class PadPicture {
     delete this.pad.canvas.dataset.showing;
     this.pad.redraw();
   }
+}
+
+let stepCanvas = null; // one canvas turns every colour step into a PNG data: URL
+
+/**
+ * Pictures of a drawing's preparation (prepare-input.js, steps()) ready to show: grey steps
+ * (`bytes`) as the answer view makes them, colour ones (`rgba`) drawn as they are.
+ */
+export function stepImages(steps) {
+  return steps.map((step) => {
+    if (!step.rgba) return stepPictures([step])[0];
+    const { name, caption, width, height, rgba } = step;
+    stepCanvas ??= document.createElement("canvas");
+    [stepCanvas.width, stepCanvas.height] = [width, height];
+    const ctx = stepCanvas.getContext("2d");
+    const picture = ctx.createImageData(width, height);
+    picture.data.set(rgba);
+    for (let i = 3; i < picture.data.length; i += 4) picture.data[i] = 255;
+    ctx.putImageData(picture, 0, 0);
+    return { name, caption, width, height, image: stepCanvas.toDataURL("image/png") };
+  });
 }

@@ -4,6 +4,8 @@ tests: ``uvicorn tests.web.colour_app:app``."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from app.main import create_app
@@ -23,4 +25,5 @@ def colour_model() -> Model:
     return Model("colour", "Colour test", net, {"dataset": "random", "preparation": {"kind": "photo"}})
 
 
-app = create_app(Settings(default_model="colour"), loaded_models={"colour": colour_model()})
+# The environment's settings (an uploads folder a test chose), with the colour model the default.
+app = create_app(replace(Settings.from_env(), default_model="colour"), loaded_models={"colour": colour_model()})

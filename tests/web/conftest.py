@@ -50,25 +50,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server():
-    """Base URL of the app, started once for the session in a subprocess."""
+def start_app(target: str = "app.main:app", models_folder: Path | None = None, env: dict | None = None):
+    """Serve the ASGI app `target` under uvicorn on a free port; a generator that yields its base
+    URL once /healthz answers and stops the server when closed. `models_folder` is where uploaded
+    models are kept (CNNVIS_UPLOADED_MODELS_DIR), so a test's uploads never land in the user's."""
     _require_browser()
     port = _free_port()
+    environment = {**os.environ, **(env or {})}
+    if models_folder is not None:
+        environment["CNNVIS_UPLOADED_MODELS_DIR"] = str(models_folder)
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
+        [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         cwd=ROOT,
+        env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -84,14 +78,22 @@ def server():
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-            pytest.fail(f"the app did not start:\n{output[-3000:]}")
+            pytest.fail(f"the app {target} did not start:\n{output[-3000:]}")
         time.sleep(0.1)
-    yield base
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """Base URL of the app, started once for the session in a subprocess."""
+    yield from start_app(models_folder=tmp_path_factory.mktemp("uploaded-models"))
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,6 @@ uploaded colour photo answered with its photo preparation, hover traced through 
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
-import time
-import urllib.request
 
 import numpy as np
 import pytest
@@ -16,41 +12,16 @@ from PIL import Image
 from app.nn.architecture import COLOUR32
 from app.nn.receptive import receptive_field
 
-from .conftest import LAPTOP, ROOT, Console, _free_port, _require_browser
-from .helpers import unit_point
+from .conftest import LAPTOP, Console, start_app
+from .helpers import draw_settled, unit_point
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
 
 
 @pytest.fixture(scope="module")
-def colour_server():
-    _require_browser()
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tests.web.colour_app:app", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the colour app did not start:\n" + (proc.stdout.read().decode(errors="replace")[-3000:]))
-        time.sleep(0.1)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+def colour_server(tmp_path_factory):
+    yield from start_app("tests.web.colour_app:app", models_folder=tmp_path_factory.mktemp("colour-uploads"))
 
 
 def _stripes(tmp_path):
@@ -93,6 +64,30 @@ def test_colour_photo_is_answered_and_hover_traces_through_batch_norm(browser, c
         )
         assert sorted(boxes) == [[c, raw.y0, raw.x0, raw.y1, raw.x1] for c in range(3)]
         assert (raw.y0, raw.x0, raw.y1, raw.x1) == (4, 8, 6, 10)  # conv1's 3x3 window, padding 1
+        assert console.errors == []
+    finally:
+        context.close()
+
+
+def test_colour_ink_on_the_pad_lights_its_own_input_maps(browser, colour_server):
+    context = browser.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    console = Console(page)
+    try:
+        page.goto(f"{colour_server}/")
+        page.wait_for_selector("body[data-ready=true]", timeout=15000)
+        page.get_by_role("button", name="Red ink").click()
+        expect(page.get_by_role("button", name="Red ink")).to_have_attribute("aria-pressed", "true")
+        draw_settled(page, [[(60, 140), (220, 140)]])
+        expect(page.get_by_test_id("prediction")).not_to_have_attribute("data-label", "")
+        # Read back from the maps drawn: red ink is all in R, none in G or B; the stroke runs
+        # across the middle rows of the 32x32 input (the pad resized, nothing cut from a square).
+        maps = page.locator('.map[data-layer="input"] canvas').evaluate_all(
+            "cs => cs.map(c => Array.from(c.getContext('2d').getImageData(0, 0, 32, 32).data).filter((_, i) => i % 4 === 0))")
+        red, green, blue = (np.array(m).reshape(32, 32) for m in maps)
+        assert green.max() == 0 and blue.max() == 0
+        rows = np.flatnonzero(red.max(axis=1) > 128)
+        assert rows.min() >= 13 and rows.max() <= 18
         assert console.errors == []
     finally:
         context.close()
