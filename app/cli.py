@@ -29,7 +29,8 @@ def cmd_train(args) -> int:
         summary += f", test accuracy {test * 100:.2f}% on {metadata['test_count']} digits"
     print(summary)
     if keeper is not None:
-        print(f"wrote {len(keeper.written)} checkpoints to {args.checkpoints}: epochs {', '.join(map(str, keeper.epochs))}")
+        epochs = ", ".join(map(str, keeper.epochs))
+        print(f"wrote {len(keeper.written)} checkpoints to {args.checkpoints}: epochs {epochs}")
     return 0
 
 
