@@ -19,13 +19,38 @@ def cmd_train(args) -> int:
         weight_decay=args.weight_decay, augment=not args.no_augment, seed=args.seed, limit=args.limit,
         dataset=args.dataset,
     )
-    metadata = run(args.data, args.out, settings, arch=args.arch)
+    keeper = None
+    if args.checkpoints:
+        keeper = checkpoint_keeper(args, settings)
+    metadata = run(args.data, args.out, settings, arch=args.arch, on_epoch=keeper)
     test = metadata.get("test_accuracy")
     summary = f"wrote {args.out}: train accuracy {metadata['train_accuracy'] * 100:.2f}%"
     if test is not None:
         summary += f", test accuracy {test * 100:.2f}% on {metadata['test_count']} digits"
     print(summary)
+    if keeper is not None:
+        epochs = ", ".join(map(str, keeper.epochs))
+        print(f"wrote {len(keeper.written)} checkpoints to {args.checkpoints}: epochs {epochs}")
     return 0
+
+
+def checkpoint_keeper(args, settings):
+    """The hook that writes `<out name>@epoch<N>.npz` into --checkpoints, with test accuracies when
+    the folder has a t10k split."""
+    from pathlib import Path
+
+    from .nn import idx
+    from .training.checkpoints import CheckpointKeeper
+
+    train_count = len(idx.load_split(args.data, "train")[1])
+    if settings.limit:
+        train_count = min(train_count, settings.limit)
+    try:
+        test_images, test_labels = idx.load_split(args.data, "t10k")
+    except idx.IdxError:
+        test_images = test_labels = None
+    return CheckpointKeeper(args.checkpoints, Path(args.out).name.removesuffix(".npz"), settings, train_count,
+                            test_images, test_labels)
 
 
 def cmd_evaluate(args) -> int:
@@ -165,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--weight-decay", type=float, default=0.0, help="decoupled weight decay (Adam only)")
     train.add_argument("--limit", type=int, default=None, help="train on the first N digits only")
     train.add_argument("--no-augment", action="store_true", help="train on the digits as they are")
+    train.add_argument("--checkpoints", default=None, metavar="DIR",
+                       help="also write DIR/<out name>@epoch<N>.npz at epochs 0, 1, 2, 5, 10, 20 and the last")
     train.set_defaults(func=cmd_train)
 
     evaluate = sub.add_parser("evaluate", help="accuracy and confusion matrix on a folder's t10k files")

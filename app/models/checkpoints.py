@@ -1,8 +1,9 @@
 """Checkpoints of the shipped models, so the page can show a model learning: ``fashion@epoch5``.
 
 They live beside the model files, in ``checkpoints/<id>@epoch<N>.npz``, written by
-``python -m app.training.checkpoints`` while it trains; each is an ordinary weights file, so a
-checkpoint goes through the same predict, explain and lab routes as any model.
+``cnnvis train --checkpoints`` while it trains (see app/training/checkpoints.py); each is an
+ordinary weights file whose metadata says its epoch and test accuracy, so a checkpoint goes
+through the same predict, explain, lab and saliency routes as any model.
 """
 
 from __future__ import annotations

@@ -84,16 +84,21 @@ def accuracy(network: Network, images: np.ndarray, labels: np.ndarray) -> float:
     return float((network.predict(idx.to_input(images)) == labels).mean())
 
 
-def run(data_dir: str | Path, out: str | Path, settings: TrainSettings, arch: str = "lenet5", show_progress=True) -> dict:
-    """Train on DIR's train split, test on its t10k split if present, write the weights file."""
+def run(data_dir: str | Path, out: str | Path, settings: TrainSettings, arch: str = "lenet5", show_progress=True,
+        on_epoch=None) -> dict:
+    """Train on DIR's train split, test on its t10k split if present, write the weights file.
+    on_epoch(epoch, network), if given, is called with epoch 0 before the first step (the
+    initialisation) and after every epoch."""
     images, labels = idx.load_split(data_dir, "train")
     if settings.limit:
         images, labels = images[: settings.limit], labels[: settings.limit]
     dataset = DATASETS[settings.dataset]
     architecture = replace(ARCHITECTURES[arch], class_names=dataset.class_names)
     network = Network.initialise(architecture, seed=settings.seed)
+    if on_epoch is not None:
+        on_epoch(0, network)
     started = time.perf_counter()
-    history = train_network(network, images, labels, settings, show_progress)
+    history = train_network(network, images, labels, settings, show_progress, on_epoch=on_epoch)
     metadata = {
         "dataset": dataset.name,
         "preparation": dataset.preparation.to_dict(),

@@ -1,56 +1,59 @@
-"""Record a timeline of checkpoints for a model of the shipped size, for the page's slider.
+"""Keep checkpoints of a network while ``cnnvis train`` trains it, for the page's timeline slider.
 
-``python -m app.training.checkpoints DATA_DIR MODEL_ID [EPOCHS [LIMIT]]`` trains LeNet-5 with
-the settings of ``cnnvis train`` (the seed fixed at 0) on the first LIMIT images of DATA_DIR's
-training split and writes
-``app/models/checkpoints/<MODEL_ID>@epoch<N>.npz`` at epochs 0 (the initialisation), 1, 2,
-5, 10, 20 and the last. The shipped weights themselves were trained for longer; this run is a
-reference run of the same architecture on fewer images (the shipped checkpoints: 20 epochs
-on the first 1,500 digits, as 20 epochs on all 10,000 take most of an hour on a busy machine),
-so each file says so in its metadata.
+``cnnvis train ... --checkpoints DIR`` writes ``DIR/<id>@epoch<N>.npz`` (``<id>`` is the name of the
+``--out`` file without ``.npz``) at epoch 0 (the seeded initialisation, before any step), at the
+epochs of ``KEPT_EPOCHS`` and at the last epoch. Each is an ordinary weights file whose metadata
+says its epoch, the settings of the whole run and its accuracy on the folder's test split, so the
+timeline can be read without re-evaluating anything. Measuring the accuracy draws nothing from the
+training's random stream, so a run with checkpoints ends with the very weights of a run without.
 """
 
 from __future__ import annotations
 
-import sys
-from dataclasses import asdict, replace
+from dataclasses import asdict
+from pathlib import Path
 
-from ..models.checkpoints import CHECKPOINTS_DIR
-from ..nn import idx, weights
-from ..nn.architecture import LENET5
+import numpy as np
+
+from ..nn import weights
 from ..nn.datasets import DATASETS
 from ..nn.network import Network
-from ..nn.train import TrainSettings, accuracy, train_network
+from ..nn.train import TrainSettings, accuracy
 
 KEPT_EPOCHS = (0, 1, 2, 5, 10, 20)
-DATASET_OF = {"mnist": "mnist", "fashion": "fashion-mnist"}
 
 
-def record(data_dir: str, model_id: str, epochs: int = 20, limit: int = 1500) -> None:
-    dataset = DATASETS[DATASET_OF[model_id]]
-    settings = TrainSettings(epochs=epochs, dataset=dataset.name, seed=0, limit=limit)
-    images, labels = idx.load_split(data_dir, "train")
-    images, labels = images[:limit], labels[:limit]
-    test_images, test_labels = idx.load_split(data_dir, "t10k")
-    network = Network.initialise(replace(LENET5, class_names=dataset.class_names), seed=settings.seed)
-    CHECKPOINTS_DIR.mkdir(exist_ok=True)
+def kept_epochs(last: int) -> list[int]:
+    """The epochs a run of `last` epochs keeps: the timeline's fixed points up to `last`, and `last`."""
+    return sorted({e for e in KEPT_EPOCHS if e <= last} | {last})
 
-    def keep(epoch: int, net: Network) -> None:
-        if epoch not in KEPT_EPOCHS and epoch != epochs:
+
+class CheckpointKeeper:
+    """An ``on_epoch`` hook: called with (epoch, network), writes a checkpoint when the epoch is kept."""
+
+    def __init__(self, folder: str | Path, model_id: str, settings: TrainSettings, train_count: int,
+                 test_images: np.ndarray | None = None, test_labels: np.ndarray | None = None):
+        self.folder = Path(folder)
+        self.model_id = model_id
+        self.settings = settings
+        self.train_count = train_count
+        self.test = (test_images, test_labels) if test_images is not None else None
+        self.epochs = kept_epochs(settings.epochs)
+        self.written: list[Path] = []
+
+    def __call__(self, epoch: int, network: Network) -> None:
+        if epoch not in self.epochs:
             return
-        test_accuracy = accuracy(net, test_images, test_labels)
+        dataset = DATASETS[self.settings.dataset]
         metadata = {
-            "name": f"{model_id} reference run", "dataset": dataset.name, "epoch": epoch,
-            "preparation": dataset.preparation.to_dict(), "train_count": len(images),
-            "test_accuracy": test_accuracy, "test_count": len(test_images), "settings": asdict(settings),
-            "note": "a reference run of the shipped architecture on fewer images, not the shipped weights",
+            "name": f"{self.model_id} in training", "dataset": dataset.name, "epoch": epoch,
+            "of_epochs": self.settings.epochs, "preparation": dataset.preparation.to_dict(),
+            "train_count": self.train_count, "settings": asdict(self.settings),
         }
-        weights.save(CHECKPOINTS_DIR / f"{model_id}@epoch{epoch}.npz", net, metadata)
-        print(f"epoch {epoch}: test accuracy {test_accuracy:.4f}", flush=True)
-
-    keep(0, network)
-    train_network(network, images, labels, settings, show_progress=False, on_epoch=keep)
-
-
-if __name__ == "__main__":
-    record(sys.argv[1], sys.argv[2], *(int(a) for a in sys.argv[3:5]))
+        if self.test is not None:
+            metadata["test_accuracy"] = accuracy(network, *self.test)
+            metadata["test_count"] = len(self.test[1])
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{self.model_id}@epoch{epoch}.npz"
+        weights.save(path, network, metadata)
+        self.written.append(path)
