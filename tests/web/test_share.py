@@ -29,6 +29,7 @@ class Traces:
     """The traces the server sent to a page, as JSON, in the order they arrived."""
 
     def __init__(self, page):
+        self.page = page
         self.bodies: list[dict] = []
         page.on("response", self._seen)
 
@@ -40,6 +41,12 @@ class Traces:
                 pass
 
     def last_input(self) -> bytes:
+        # The answer can be painted before the response event reaches this process: wait for it.
+        for _ in range(100):
+            if self.bodies:
+                break
+            self.page.wait_for_timeout(100)
+        assert self.bodies, "no /api/predict answer reached the test"
         return base64.b64decode(self.bodies[-1]["input"]["data"])
 
 
