@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from api_harness import Server  # bench/ is on sys.path when this runs as a script
-from bench_page import CHROMIUM_ARGS, FLOOR, line, load_average, pad_mapper, percentile, poll, stroke
+from bench_page import CHROMIUM_ARGS, CONTINUOUS, FLOOR, line, load_average, pad_mapper, percentile, poll, stroke
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "labs_page.md"
@@ -199,6 +199,9 @@ def controls():
     out.append(("edit", "ablate", "button", ('[data-role="ablate"]', [str(i) for i in range(6)], '[data-role="ablate-which"]')))
     out.append(("edit", "kernel edit", "button",
                 ('[data-role="replace-kernel"]', ["sobel_x", "sobel_y", "sharpen", "laplacian", "emboss", "box"], '[data-role="kernel-kind"]')))
+    # The baseline, last (it draws over the seven): drawing on the pad with every lab closed,
+    # the page's own live path (bench_page.py's pen circling at 60 Hz).
+    out.append(("pad", "drawing", "draw", None))
     return out
 
 
@@ -216,6 +219,40 @@ def reset(page):
     page.wait_for_timeout(600)
 
 
+def _stat(path):
+    fields = Path(path).read_text().rsplit(")", 1)[1].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # ppid, user + system s
+
+
+def browser_cpu(exclude):
+    """CPU seconds used so far by this run's browser (every Chromium process under this one,
+    the app's server left out) and by its renderers' main threads alone (a process's main
+    thread has the process's id): CPU time, not wall time, so it holds on a busy machine."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = _stat(entry / "stat")[0]
+            except (OSError, IndexError):
+                pass
+    mine, frontier = set(), {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, ppid in parents.items() if ppid in frontier and pid not in exclude}
+        mine |= frontier
+    total = main = 0.0
+    for pid in mine:
+        try:
+            line = Path(f"/proc/{pid}/cmdline").read_bytes()  # a forked child rewrites it as one string
+            if b"chromium" not in line.split(b"\0")[0]:
+                continue  # the automation driver
+            total += _stat(f"/proc/{pid}/stat")[1]
+            if b"--type=renderer" in line:
+                main += _stat(f"/proc/{pid}/task/{pid}/stat")[1]
+        except OSError:
+            pass
+    return total, main
+
+
 def main_thread(cdp):
     """The page's main-thread busy seconds so far: all tasks, scripts, layout, style (Chromium's metrics)."""
     metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
@@ -223,7 +260,10 @@ def main_thread(cdp):
 
 
 def measure_control(page, cdp, server, lab, name, how, args, seconds):
-    open_lab(page, lab)
+    if lab == "pad":
+        page.locator('[role=tab][aria-selected="true"]').click()  # every lab closed
+    else:
+        open_lab(page, lab)
     if lab == "kernel":  # each control starts from the lab's defaults
         for key, value in KERNEL_START.items():
             page.locator(f'#lab-kernel select[data-key="{key}"]').select_option(value)
@@ -232,8 +272,11 @@ def measure_control(page, cdp, server, lab, name, how, args, seconds):
     page.evaluate("() => { window.__labs.answers = []; window.__labs.renders = []; window.__labs.kernelDraws = []; window.__labs.server = []; window.__labs.inputs = 0; }")
     cpu0 = server.cpu_s()
     busy0 = main_thread(cdp)
+    cpu_browser0, cpu_main0 = browser_cpu({server.process.pid})
     t0 = page.evaluate("performance.now()")
-    if how == "drag":
+    if how == "draw":
+        moves = page.evaluate(CONTINUOUS, [seconds, 60])["moves"]
+    elif how == "drag":
         moves = drag_slider(page, args, seconds)
     elif how == "select":
         moves = page.evaluate(STEP, ["select", args[0], args[1], 30, seconds, None])
@@ -245,6 +288,7 @@ def measure_control(page, cdp, server, lab, name, how, args, seconds):
     page.wait_for_timeout(800)  # the last answer lands and is painted
     cpu = server.cpu_s() - cpu0
     busy = {k: v - busy0[k] for k, v in main_thread(cdp).items()}
+    cpu_browser, cpu_main = (now - before for now, before in zip(browser_cpu({server.process.pid}), (cpu_browser0, cpu_main0)))
     rec = page.evaluate("window.__labs")
     shown, unused = answers_shown(rec, t0, t1)
     sent = [a for a in rec["answers"] if a["kind"] != "sweep" and t0 <= a["sent"] <= t1]
@@ -261,6 +305,8 @@ def measure_control(page, cdp, server, lab, name, how, args, seconds):
         "cpu_ms": 1000 * cpu / len(sent) if sent else float("nan"),
         "server_p50": percentile(rec["server"], 0.5) if rec["server"] else float("nan"),
         "task_ms": 1000 * busy["TaskDuration"] / max(1, len(shown)),
+        "main_cpu_ms": 1000 * cpu_main / max(1, len(shown)),
+        "browser_cpu_ms": 1000 * cpu_browser / max(1, len(shown)),
         "layout_ms": 1000 * (busy["LayoutDuration"] + busy["RecalcStyleDuration"]) / max(1, len(shown)),
         "script_ms": 1000 * busy["ScriptDuration"] / max(1, len(shown)),
         "busy_share": busy["TaskDuration"] / ((t1 - t0) / 1000 + 0.8),
@@ -316,7 +362,8 @@ def main():
                 rows.append(row)
                 print(f"{lab:9} {name:12} {row['updates_per_s']:5.1f} shown/s ({row['updates_per_s'] / TARGET_UPDATES:.2f}x 20/s); "
                       f"answer -> painted p50 {row['p50']:.1f} ms, p95 {row['p95']:.1f} ms ({row['p95'] / FRAME_MS:.2f}x one frame)  "
-                      f"{verdict(row)}\n{'':23}page work p50 {row['work_p50']:.1f} ms; main thread per answer {row['task_ms']:.1f} ms "
+                      f"{verdict(row)}\n{'':23}page work p50 {row['work_p50']:.1f} ms; per answer: renderer main thread CPU "
+                      f"{row['main_cpu_ms']:.1f} ms, browser CPU {row['browser_cpu_ms']:.1f} ms, main thread busy {row['task_ms']:.1f} ms "
                       f"(script {row['script_ms']:.1f}, layout+style {row['layout_ms']:.1f}), busy {100 * row['busy_share']:.0f}%; "
                       f"{row['changes_per_s']:.0f} changes/s, {row['sent']} sent, {row['aborted']} aborted, {row['unused']} unused, "
                       f"{row['errors']} 4xx; round trip p50 {row['rtt_p50']:.0f} ms, server CPU {row['cpu_ms']:.1f} ms/request",

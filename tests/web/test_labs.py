@@ -126,6 +126,9 @@ def moved_by_pillow(before, key, value):
 
 
 def corr(a, b):
+    """Pearson correlation; -1 when either picture is one flat level (nothing to compare)."""
+    if a.std() == 0 or b.std() == 0:
+        return -1.0
     return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
 
 
@@ -134,7 +137,7 @@ def shown_after(page, slider, key, before, before_map):
     value = float(slider.input_value())
     assert value != {"scale": 1}.get(key, 0), f"{key} did not move"
     expected = moved_by_pillow(before, key, value)
-    for _ in range(100):  # the answer for the last position lands (no time limit is asserted)
+    for _ in range(200):  # the answer for the last position lands (no time limit is asserted)
         after = painted(page, "input")
         if corr(after, expected) > 0.93:
             break
@@ -158,7 +161,7 @@ def test_each_transform_slider_moves_the_drawn_input_by_pointer_and_by_keyboard(
     # (slider, where the pointer lets go as a share of the track, arrow presses and which way)
     for key, at, presses, arrow in [("dx", 0.75, 6, "ArrowLeft"), ("dy", 0.8, 6, "ArrowLeft"),
                                     ("rotate", 0.75, 30, "ArrowLeft"), ("scale", 0.8, 6, "ArrowLeft"),
-                                    ("thickness", 1.0, 1, "ArrowLeft")]:
+                                    ("thickness", 1.0, 1, "ArrowRight")]:  # thinning a pen stroke can empty it
         slider = page.locator(f'#lab-transform input[data-key="{key}"]')
         slider.scroll_into_view_if_needed()
         box = slider.bounding_box()

@@ -143,23 +143,27 @@ export class KernelLab {
     this.run();
   }
 
-  /** The kernel's numbers as editable cells, rebuilt only when they changed. */
+  /** The kernel's numbers as editable cells: made when the size changes, else only their values written. */
   showCells(kernel) {
     const k = kernel.length;
-    const key = JSON.stringify(kernel);
-    if (key === this.cellsKey) return;
-    this.cellsKey = key;
-    this.cells.style.setProperty("--k", String(k));
-    this.cells.replaceChildren(...kernel.flat().map((v, i) => {
-      const cell = Object.assign(el("input"), { type: "number", step: "0.1", value: String(Number(v.toFixed(3))) });
-      cell.setAttribute("aria-label", `kernel row ${Math.floor(i / k) + 1}, column ${(i % k) + 1}`);
-      cell.addEventListener("change", () => {
-        const cells = kernel.map((row) => row.slice());
-        cells[Math.floor(i / k)][i % k] = Number(cell.value) || 0;
-        this.store.set({ kernelLab: { ...this.settings, cells } });
-      });
-      return cell;
-    }));
+    if (this.cells.children.length !== k * k) {
+      this.cells.style.setProperty("--k", String(k));
+      this.cells.replaceChildren(...Array.from({ length: k * k }, (_, i) => {
+        const cell = Object.assign(el("input"), { type: "number", step: "0.1" });
+        cell.setAttribute("aria-label", `kernel row ${Math.floor(i / k) + 1}, column ${(i % k) + 1}`);
+        cell.addEventListener("change", () => {
+          const cells = this.kernel().map((row) => row.slice()); // the kernel shown when the cell is edited
+          cells[Math.floor(i / k)][i % k] = Number(cell.value) || 0;
+          this.store.set({ kernelLab: { ...this.settings, cells } });
+        });
+        return cell;
+      }));
+    }
+    kernel.flat().forEach((v, i) => {
+      const text = String(Number(v.toFixed(3)));
+      const cell = this.cells.children[i];
+      if (cell.value !== text && document.activeElement !== cell) cell.value = text;
+    });
   }
 
   readPhoto(file) {
