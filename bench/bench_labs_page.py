@@ -392,13 +392,14 @@ def write_results(rows, floor, idle, args):
         f"the next painted frame: {percentile(idle, 0.5):.1f} ms p50, {percentile(idle, 0.95):.1f} ms p95 (what the browser and",
         "the machine add to *answer -> painted* whatever the page does).",
         "",
-        "| lab | control | shown /s | x 20/s | answer -> painted p50 | p95 | p95 / 16.7 ms | page work p50 | main thread / answer | of it layout + style | changes /s | sent | aborted | unused | 4xx | round trip p50 | server CPU / request | |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| lab | control | shown /s | x 20/s | answer -> painted p50 | p95 | p95 / 16.7 ms | page work p50 | renderer main thread CPU / answer | browser CPU / answer | main thread busy / answer | of it layout + style | changes /s | sent | aborted | unused | 4xx | round trip p50 | server CPU / request | |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in rows:
         lines.append(
             f"| {r['lab']} | {r['name']} | {r['updates_per_s']:.1f} | {r['updates_per_s'] / TARGET_UPDATES:.2f} | "
-            f"{r['p50']:.1f} ms | {r['p95']:.1f} ms | {r['p95'] / FRAME_MS:.2f} | {r['work_p50']:.1f} ms | {r['task_ms']:.1f} ms | "
+            f"{r['p50']:.1f} ms | {r['p95']:.1f} ms | {r['p95'] / FRAME_MS:.2f} | {r['work_p50']:.1f} ms | {r['main_cpu_ms']:.1f} ms | "
+            f"{r['browser_cpu_ms']:.1f} ms | {r['task_ms']:.1f} ms | "
             f"{r['layout_ms']:.1f} ms | {r['changes_per_s']:.0f} | {r['sent']} | {r['aborted']} | {r['unused']} | {r['errors']} | "
             f"{r['rtt_p50']:.0f} ms | {r['cpu_ms']:.1f} ms | {verdict(r)} |"
         )
@@ -413,7 +414,10 @@ def write_results(rows, floor, idle, args):
         "  parsing, decoding, every canvas written and the wait for the frame (up to 16.7 ms at 60 Hz).",
         "- *page work*: from the answer's last byte to the page having used it (the network repainted,",
         "  or the Kernel lab's maps drawn): parsing, decoding and every canvas written, before the frame.",
-        "- *main thread / answer*: the page's main-thread busy time over the drag (Chromium's",
+        "- *renderer main thread CPU / answer*: CPU time (not wall time) of the renderer's main thread",
+        "  over the drag, from /proc, divided by the answers shown; *browser CPU*: every Chromium",
+        "  process of the run (input handling, compositing, network). These hold on a busy machine.",
+        "- *main thread busy / answer*: the page's main-thread busy time over the drag (Chromium's",
         "  `TaskDuration` metric: scripts, style, layout, paint records) divided by the answers shown,",
         "  with its layout + style part: what one answer costs the page, however it is scheduled.",
         "- *changes /s*: `input` and `change` events the control fired; *sent*: requests sent while",
