@@ -98,3 +98,84 @@ def test_labs_are_reachable_by_keyboard(page):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement?.id") == "tab-edit"
     assert not page.console.errors
+
+
+def painted(page, layer):
+    """A map canvas of the network as painted, (28, 28) of grey levels 0..1 (mean of R, G, B)."""
+    data = page.locator(f'.map[data-layer="{layer}"][data-channel="0"] canvas').evaluate(
+        "c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)")
+    return np.array(data, np.float64).reshape(28, 28, 4)[..., :3].mean(axis=2) / 255
+
+
+def moved_by_pillow(before, key, value):
+    """The untransformed input moved by an independent route: Pillow's own geometry."""
+    from PIL import Image, ImageFilter
+
+    img = Image.fromarray(np.round(before * 255).astype(np.uint8))
+    c = 14.0  # the image's centre, in Pillow's pixel-edge coordinates
+    if key == "thickness":
+        grow = ImageFilter.MaxFilter(3) if value > 0 else ImageFilter.MinFilter(3)
+        for _ in range(abs(int(value))):
+            img = img.filter(grow)
+    elif key == "rotate":
+        img = img.rotate(value, resample=Image.BILINEAR, center=(c, c))
+    else:
+        dx, dy, s = {"dx": (value, 0, 1), "dy": (0, value, 1), "scale": (0, 0, value)}[key]
+        img = img.transform((28, 28), Image.AFFINE, (1 / s, 0, c - c / s - dx, 0, 1 / s, c - c / s - dy), Image.BILINEAR)
+    return np.asarray(img, np.float64) / 255
+
+
+def corr(a, b):
+    """Pearson correlation; -1 when either picture is one flat level (nothing to compare)."""
+    if a.std() == 0 or b.std() == 0:
+        return -1.0
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def shown_after(page, slider, key, before, before_map):
+    """Waits until the page shows the input moved by the slider's value, then checks the maps."""
+    value = float(slider.input_value())
+    assert value != {"scale": 1}.get(key, 0), f"{key} did not move"
+    expected = moved_by_pillow(before, key, value)
+    for _ in range(200):  # the answer for the last position lands (no time limit is asserted)
+        after = painted(page, "input")
+        if corr(after, expected) > 0.93:
+            break
+        page.wait_for_timeout(100)
+    assert corr(after, expected) > 0.93, f"{key}={value}: the drawn input is not the input moved"
+    assert corr(after, expected) > corr(after, before) + 0.02, f"{key}={value}: the drawn input did not move"
+    conv1 = painted(page, "conv1")
+    assert np.abs(conv1 - before_map).mean() > 0.01, f"{key}={value}: conv1 was not traced again"
+    if key in ("dx", "dy") and value == int(value):  # conv1's map moved with the input
+        axis = 1 if key == "dx" else 0
+        inner = (slice(6, 22), slice(6, 22))
+        assert corr(conv1[inner], np.roll(before_map, int(value), axis=axis)[inner]) > corr(conv1[inner], before_map[inner])
+    return value
+
+
+def test_each_transform_slider_moves_the_drawn_input_by_pointer_and_by_keyboard(page):
+    drawn_seven(page)
+    before, before_map = painted(page, "input"), painted(page, "conv1")
+    page.locator("#tab-transform").click()
+    back = page.locator("#lab-transform button", has_text="Put it back")
+    # (slider, where the pointer lets go as a share of the track, arrow presses and which way)
+    for key, at, presses, arrow in [("dx", 0.75, 6, "ArrowLeft"), ("dy", 0.8, 6, "ArrowLeft"),
+                                    ("rotate", 0.75, 30, "ArrowLeft"), ("scale", 0.8, 6, "ArrowLeft"),
+                                    ("thickness", 1.0, 1, "ArrowRight")]:  # thinning a pen stroke can empty it
+        slider = page.locator(f'#lab-transform input[data-key="{key}"]')
+        slider.scroll_into_view_if_needed()
+        box = slider.bounding_box()
+        y = box["y"] + box["height"] / 2
+        page.mouse.move(box["x"] + box["width"] / 2, y)  # the thumb rests in the middle
+        page.mouse.down()
+        for i in range(1, 11):  # a drag in ten moves, as a hand makes it
+            page.mouse.move(box["x"] + box["width"] * (0.5 + (at - 0.5) * i / 10), y)
+        page.mouse.up()
+        shown_after(page, slider, key, before, before_map)
+        back.click()
+        slider.focus()
+        for _ in range(presses):
+            page.keyboard.press(arrow)
+        shown_after(page, slider, key, before, before_map)
+        back.click()
+    assert not page.console.errors

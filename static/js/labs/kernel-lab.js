@@ -4,6 +4,7 @@
 // then an activation and a pooling, and the flip between cross-correlation and convolution.
 
 import { el } from "../dom.js";
+import { Latest } from "../latest.js";
 import { decodeTensor } from "../tensor.js";
 import { scaleFor } from "../colormap.js";
 import { CLASSIC_NAMES, KERNEL_DEFAULTS, classicKernel, outputSize } from "./lab-state.js";
@@ -66,6 +67,10 @@ export class KernelLab {
     this.maps = el("div", "kernel-maps");
     panel.append(controls, this.cells, this.formula, this.message, this.maps);
     this.window = new WindowView(panel); // its buttons and readout below the maps
+    // One convolution in flight; choices made meanwhile go out as one, the newest, when it
+    // lands, so stepping through kernels shows every answer that comes back.
+    this.requests = new Latest(({ json, body }) => this.draw(json, body), (err) => this.fail(err));
+    this.figures = new Map(); // role -> {fig, canvas, caption}, kept from answer to answer
     this.window.attach(this.maps);
     store.subscribe(["kernelLab"], () => this.show());
     store.subscribe(["weights", "model"], () => this.fillKernels());
@@ -88,7 +93,10 @@ export class KernelLab {
   setOpen(open) {
     this.open = open;
     if (open) this.run();
-    else this.window.stop();
+    else {
+      this.window.stop();
+      this.requests.drop();
+    }
   }
 
   fillKernels() {
@@ -121,28 +129,41 @@ export class KernelLab {
 
   show() {
     const st = this.settings;
+    const kernel = this.kernel();
+    const k = kernel.length;
     for (const [key, s] of Object.entries(this.selects)) {
-      if (key === "padding") {
-        s.replaceChildren(...Array.from({ length: this.kernel().length }, (_, p) => Object.assign(el("option", null, String(p)), { value: String(p) })));
+      if (key === "padding" && s.options.length !== k) {
+        s.replaceChildren(...Array.from({ length: k }, (_, p) => Object.assign(el("option", null, String(p)), { value: String(p) })));
       }
-      s.value = String(st[key]);
+      if (s.value !== String(st[key])) s.value = String(st[key]);
     }
     this.selects.poolSize.disabled = !st.pool;
     this.flip.checked = st.flip;
-    const kernel = this.kernel();
-    this.cells.style.setProperty("--k", String(kernel.length));
-    this.cells.replaceChildren(...kernel.flat().map((v, i) => {
-      const cell = Object.assign(el("input"), { type: "number", step: "0.1", value: String(Number(v.toFixed(3))) });
-      const k = kernel.length;
-      cell.setAttribute("aria-label", `kernel row ${Math.floor(i / k) + 1}, column ${(i % k) + 1}`);
-      cell.addEventListener("change", () => {
-        const cells = kernel.map((row) => row.slice());
-        cells[Math.floor(i / k)][i % k] = Number(cell.value) || 0;
-        this.store.set({ kernelLab: { ...this.settings, cells } });
-      });
-      return cell;
-    }));
+    this.showCells(kernel);
     this.run();
+  }
+
+  /** The kernel's numbers as editable cells: made when the size changes, else only their values written. */
+  showCells(kernel) {
+    const k = kernel.length;
+    if (this.cells.children.length !== k * k) {
+      this.cells.style.setProperty("--k", String(k));
+      this.cells.replaceChildren(...Array.from({ length: k * k }, (_, i) => {
+        const cell = Object.assign(el("input"), { type: "number", step: "0.1" });
+        cell.setAttribute("aria-label", `kernel row ${Math.floor(i / k) + 1}, column ${(i % k) + 1}`);
+        cell.addEventListener("change", () => {
+          const cells = this.kernel().map((row) => row.slice()); // the kernel shown when the cell is edited
+          cells[Math.floor(i / k)][i % k] = Number(cell.value) || 0;
+          this.store.set({ kernelLab: { ...this.settings, cells } });
+        });
+        return cell;
+      }));
+    }
+    kernel.flat().forEach((v, i) => {
+      const text = String(Number(v.toFixed(3)));
+      const cell = this.cells.children[i];
+      if (cell.value !== text && document.activeElement !== cell) cell.value = text;
+    });
   }
 
   readPhoto(file) {
@@ -177,7 +198,7 @@ export class KernelLab {
     return c === 1 ? { pixels: rows(0), ...common } : { pixels: Array.from({ length: c }, (_, ch) => rows(ch)), colour: true, ...common };
   }
 
-  async run() {
+  run() {
     if (!this.open) return;
     const body = this.body();
     const st = this.settings;
@@ -188,17 +209,20 @@ export class KernelLab {
     const size = this.store.state.trace?.input.shape[2] ?? 28;
     const f = outputSize(size, body.kernel.length, body.padding, st.stride, st.dilation);
     this.formula.textContent = f.text;
-    this.controller?.abort();
-    this.controller = new AbortController();
-    try {
-      const json = await this.api.convolve(body, this.controller.signal);
-      this.draw(json, body);
-    } catch (err) {
-      if (err?.name === "AbortError") return;
-      this.message.textContent = err.message;
-      this.maps.dataset.state = "error";
-      this.maps.replaceChildren(); // no stale maps beside a formula that does not fit
-    }
+    // The body is read again when the request is really sent: the newest settings go.
+    this.requests.push(undefined, async (signal) => {
+      const latest = this.body() ?? body;
+      return { body: latest, json: await this.api.convolve(latest, signal) };
+    });
+  }
+
+  fail(err) {
+    if (err?.name === "AbortError") return;
+    this.message.textContent = err.message;
+    this.maps.dataset.state = "error";
+    this.maps.replaceChildren(); // no stale maps beside a formula that does not fit
+    this.figures.clear();
+    drawn("error");
   }
 
   draw(json, body) {
@@ -209,32 +233,55 @@ export class KernelLab {
     this.formula.textContent = outputSize(formula.W, formula.F, formula.P, formula.S, formula.D).text;
     this.message.textContent = "";
     this.maps.dataset.state = "ready";
-    this.maps.replaceChildren();
     const [c, h, w] = input.shape;
     const names = c === 3 ? ["input: red", "input: green", "input: blue"] : ["input"];
+    const shown = [];
     for (let ch = 0; ch < c; ch++) {
-      this.maps.append(this.figure(names[ch], input.data.subarray(ch * h * w, (ch + 1) * h * w), h, w, scaleFor(0, 1, "grey"), `input-${ch}`));
+      shown.push([`input-${ch}`, names[ch], input.data.subarray(ch * h * w, (ch + 1) * h * w), h, w, scaleFor(0, 1, "grey")]);
     }
     const [ho, wo] = output.shape;
-    this.maps.append(this.figure("output (sum of products)", output.data, ho, wo, null, "output"));
+    shown.push(["output", "output (sum of products)", output.data, ho, wo, null]);
     const act = t("activated");
-    if (body.activation) this.maps.append(this.figure(`after ${body.activation}`, act.data, ho, wo, null, "activated"));
+    if (body.activation) shown.push(["activated", `after ${body.activation}`, act.data, ho, wo, null]);
     const pooled = t("pooled");
-    if (pooled) this.maps.append(this.figure(`after ${body.pool.kind} pooling`, pooled.data, pooled.shape[0], pooled.shape[1], null, "pooled"));
+    if (pooled) shown.push(["pooled", `after ${body.pool.kind} pooling`, pooled.data, pooled.shape[0], pooled.shape[1], null]);
+    const figures = shown.map((args) => this.figure(...args));
+    // The figures stay from answer to answer (each canvas repainted in place); the DOM changes
+    // only when a map comes or goes, as when pooling is switched on.
+    const kept = this.maps.children;
+    if (figures.length !== kept.length || figures.some((f, i) => kept[i] !== f)) this.maps.replaceChildren(...figures);
+    for (const role of this.figures.keys()) if (!shown.some(([r]) => r === role)) this.figures.delete(role);
     const kernel = Array.isArray(body.kernel[0][0]) ? body.kernel : Array.from({ length: c }, () => body.kernel);
     this.window.update({ input, output, kernel, formula, flip: body.flip });
+    drawn("maps");
   }
 
-  figure(caption, data, h, w, scale, role) {
-    const fig = el("figure", "kernel-map");
-    fig.dataset.role = role;
-    const canvas = el("canvas");
-    canvas.setAttribute("role", "img");
-    canvas.setAttribute("aria-label", `${caption}, ${h} by ${w}`);
-    paintMap(canvas, data, h, w, scale);
-    const frame = el("div", "kernel-frame"); // the window's marks are placed over the canvas alone
-    frame.append(canvas);
-    fig.append(frame, el("figcaption", null, `${caption} (${h}×${w})`));
-    return fig;
+  /** The figure for one map (made once per role), its canvas painted with data. */
+  figure(role, caption, data, h, w, scale) {
+    let made = this.figures.get(role);
+    if (!made) {
+      const fig = el("figure", "kernel-map");
+      fig.dataset.role = role;
+      const canvas = el("canvas");
+      canvas.setAttribute("role", "img");
+      const frame = el("div", "kernel-frame"); // the window's marks are placed over the canvas alone
+      frame.append(canvas);
+      const label = el("figcaption");
+      fig.append(frame, label);
+      made = { fig, canvas, label };
+      this.figures.set(role, made);
+    }
+    const text = `${caption} (${h}×${w})`;
+    if (made.label.textContent !== text) {
+      made.label.textContent = text;
+      made.canvas.setAttribute("aria-label", `${caption}, ${h} by ${w}`);
+    }
+    paintMap(made.canvas, data, h, w, scale);
+    return made.fig;
   }
+}
+
+/** Tells whoever listens (bench/bench_labs_page.py) that an answer was drawn. */
+function drawn(what) {
+  document.dispatchEvent(new CustomEvent("cnnvis:kernel-drawn", { detail: { what, at: performance.now() } }));
 }

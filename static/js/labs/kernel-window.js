@@ -91,13 +91,11 @@ export class WindowView {
 
   box(figure, top, left, height, width, total, className) {
     figure = figure.querySelector(".kernel-frame") ?? figure;
-    figure.querySelector(`.${className}`)?.remove();
-    const mark = el("div", className);
+    const mark = figure.querySelector(`.${className}`) ?? figure.appendChild(el("div", className)); // moved, not re-made
     Object.assign(mark.style, {
       top: `${(100 * top) / total[0]}%`, left: `${(100 * left) / total[1]}%`,
       height: `${(100 * height) / total[0]}%`, width: `${(100 * width) / total[1]}%`,
     });
-    figure.append(mark);
   }
 
   render() {
@@ -118,16 +116,22 @@ export class WindowView {
     this.readout.dataset.y = String(oy);
     this.readout.dataset.x = String(ox);
     const k = kernel[0].length;
-    const table = el("div", "kernel-products");
-    table.style.setProperty("--k", String(k));
-    for (const p of products.filter((q) => q.ch === 0)) {
-      table.append(el("span", null, `${fmt(p.v)}×${fmt(p.weight)}`));
+    // The readout's elements stay from answer to answer; only the texts that changed are written.
+    if (!this.line) {
+      this.line = el("p");
+      this.table = el("div", "kernel-products");
+      this.readout.replaceChildren(this.line, this.table);
     }
+    this.table.style.setProperty("--k", String(k));
+    const cells = products.filter((q) => q.ch === 0).map((p) => `${fmt(p.v)}×${fmt(p.weight)}`);
+    while (this.table.children.length > cells.length) this.table.lastChild.remove();
+    cells.forEach((text, i) => {
+      const span = this.table.children[i] ?? this.table.appendChild(el("span"));
+      if (span.textContent !== text) span.textContent = text;
+    });
     const channels = input.shape[0] > 1 ? ` (channel 1 shown; ${input.shape[0]} channels summed)` : "";
-    this.readout.replaceChildren(
-      el("p", null, `Output row ${oy + 1}, column ${ox + 1}: patch × kernel${flip ? " (flipped)" : ""} = ${fmt(total)}` +
-        `${Math.abs(total - served) > 1e-3 * (1 + Math.abs(served)) ? ` (server: ${fmt(served)})` : ""}${channels}`),
-      table,
-    );
+    const text = `Output row ${oy + 1}, column ${ox + 1}: patch × kernel${flip ? " (flipped)" : ""} = ${fmt(total)}` +
+      `${Math.abs(total - served) > 1e-3 * (1 + Math.abs(served)) ? ` (server: ${fmt(served)})` : ""}${channels}`;
+    if (this.line.textContent !== text) this.line.textContent = text;
   }
 }

@@ -1,9 +1,11 @@
 // The labs area: three tabs (Transform the input, the Kernel lab, Edit the network), one
 // module each. This module wires them to the store and the API: the labs' fields go with
-// every predict and explain request, and a change in a lab asks again for the input shown.
+// every predict and explain request, and a change in a lab asks again for the input shown,
+// one request at a time while a slider is dragged (gate.js).
 
 import { labFields } from "./lab-state.js";
 import { EditLab } from "./edit-lab.js";
+import { Gate } from "./gate.js";
 import { KernelLab } from "./kernel-lab.js";
 import { TransformLab } from "./transform-lab.js";
 
@@ -22,12 +24,17 @@ export function wireLabs(root, { store, api, retrace }) {
     const moved = Boolean(labFields(store.state).transform);
     store.set({ inputBase: moved ? base : null });
   };
+  // Moves made while an answer is on its way go out together, with the newest settings, when
+  // it lands (or fails): a new trace, or an error in the status line, settles the gate.
+  const gate = new Gate(() => retrace(base));
+  const again = () => gate.ask();
   store.subscribe(["trace"], (state) => {
     remember();
     // An upload arrives without the labs' settings: ask again with them.
     if (state.source === "upload" && Object.keys(labFields(state)).length) retrace(base);
+    else gate.settled();
   });
-  const again = () => retrace(base);
+  store.subscribe(["status"], ({ status }) => status.kind === "error" && gate.settled());
   store.subscribe(["labTransform", "labEdits"], again);
 
   const context = { store, api, again, base: () => base };

@@ -5,8 +5,9 @@ import { extent } from "../tensor.js";
 
 /** Paint data (h*w values, row by row) into canvas on `scale` (default: diverging or sequential by its range). */
 export function paintMap(canvas, data, h, w, scale = null) {
-  canvas.width = w;
-  canvas.height = h;
+  // Setting a canvas's size clears and reallocates it: only when the map's size changed.
+  if (canvas.width !== w) canvas.width = w;
+  if (canvas.height !== h) canvas.height = h;
   const [lo, hi] = extent(data);
   const chosen = scale ?? scaleFor(lo, hi);
   const image = new ImageData(w, h);

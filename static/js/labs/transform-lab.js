@@ -33,7 +33,11 @@ export class TransformLab {
       Object.assign(input, { type: "range", min: s.min, max: s.max, step: s.step });
       input.dataset.key = s.key;
       const out = el("output", "lab-value");
-      input.addEventListener("input", () => this.change(s.key, Number(input.value)));
+      input.addEventListener("input", () => {
+        this.change(s.key, Number(input.value));
+        this.sweepSoon(); // the chart waits until the slider rests
+      });
+      input.addEventListener("pointerdown", () => (this.dragging = true));
       label.append(el("span", null, s.label), input, out);
       this.inputs[s.key] = { input, out, unit: s.unit };
       sliders.append(label);
@@ -45,6 +49,16 @@ export class TransformLab {
     panel.append(el("h3", null, "The answer over a sweep of each transform"));
     this.chart = new SweepChart(panel);
     this.timer = null;
+    // The sweep is 70 traces: asked while a slider is dragged it would hold up the answers
+    // the drag is waiting for, so it waits until the pointer lets go and the slider rests.
+    this.dragging = false;
+    const letGo = () => {
+      if (!this.dragging) return;
+      this.dragging = false;
+      this.sweepSoon();
+    };
+    window.addEventListener("pointerup", letGo);
+    window.addEventListener("pointercancel", letGo);
     store.subscribe(["labTransform"], () => this.showValues());
     store.subscribe(["equivariance", "trace"], () => this.showNumbers());
     store.subscribe(["trace", "labEdits"], () => this.sweepSoon());
@@ -63,36 +77,47 @@ export class TransformLab {
 
   showValues() {
     const t = this.store.state.labTransform;
+    // Only what changed is written: a slider dragged at 60 Hz should not re-lay the page out.
     for (const [key, { input, out, unit }] of Object.entries(this.inputs)) {
-      input.value = String(t[key]);
-      out.textContent = `${t[key]}${unit}`;
+      if (Number(input.value) !== t[key]) input.value = String(t[key]);
+      const text = `${t[key]}${unit}`;
+      if (out.textContent !== text) out.textContent = text;
     }
   }
 
-  /** One number per layer row, in its header (removed when there is no transform). */
+  /**
+   * One number per layer row, in its header (removed when there is no transform). The badges
+   * stay from answer to answer and only their text changes, so the rows keep their places.
+   */
   showNumbers() {
-    for (const old of document.querySelectorAll(".lab-number")) old.remove();
     const numbers = this.open ? this.store.state.equivariance : null;
-    if (!numbers) return;
-    for (const { layer, value, compared } of numbers) {
+    const wanted = new Set((numbers ?? []).map((n) => n.layer));
+    for (const old of document.querySelectorAll(".lab-number")) if (!wanted.has(old.dataset.layer)) old.remove();
+    for (const { layer, value, compared } of numbers ?? []) {
       const head = document.querySelector(`section.layer[data-layer="${CSS.escape(layer)}"] .layer-head`);
       if (!head) continue;
+      let badge = head.querySelector(".lab-number");
+      if (!badge) {
+        badge = el("span", "lab-number");
+        badge.dataset.layer = layer;
+        head.append(badge);
+      }
       const words = compared === "shifted" ? "moved with the input" : "same as before";
       const text = value === null ? `${words}: —` : `${words}: ${value.toFixed(2)}`;
-      const badge = el("span", "lab-number", text);
-      badge.dataset.layer = layer;
-      badge.dataset.value = value === null ? "" : String(value);
-      badge.title = compared === "shifted"
+      if (badge.textContent !== text) badge.textContent = text;
+      const shown = value === null ? "" : String(value);
+      if (badge.dataset.value !== shown) badge.dataset.value = shown;
+      const title = compared === "shifted"
         ? "Correlation between these maps and the untransformed maps shifted by the same amount (borders cropped)"
         : "Correlation between this layer's values with and without the transform";
-      head.append(badge);
+      if (badge.title !== title) badge.title = title;
     }
   }
 
   sweepSoon() {
     if (!this.open) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.sweep(), SWEEP_DELAY_MS);
+    this.timer = setTimeout(() => (this.dragging ? this.sweepSoon() : this.sweep()), SWEEP_DELAY_MS);
   }
 
   async sweep() {

@@ -1,0 +1,438 @@
+"""The labs while a student drags: answers painted per second and answer -> painted frame.
+
+For each lab control that asks the server again (the Transform lab's five sliders; the Kernel
+lab's kernel, size, padding, stride, dilation, activation, pooling and flip; the Edit lab's
+ablate and kernel replacement) the control is moved continuously for a few seconds as a
+student would: the sliders dragged with the real mouse at 60 Hz (Chromium moves the thumb and
+fires `input`), the other controls stepped at 30 Hz, a held arrow key's repeat rate (the value
+set and `change` fired, as a key press on a focused select does). Recorded in the page by a
+wrapper round `fetch` installed before the page's own scripts (`page.add_init_script`):
+  - updates shown per second: answers whose result reached the page (a repaint of the network
+    for /api/predict, `cnnvis:rendered`; the Kernel lab's maps or message for /api/convolve,
+    `cnnvis:kernel-drawn`) during the drag;
+  - for each such answer, the time from its last byte arriving in the page to the end of the
+    next frame after the page used it (requestAnimationFrame, then a message posted from it,
+    which runs once that frame is painted): p50/p95 against one frame at 60 Hz (16.7 ms);
+  - the server's CPU per request over the drag (its process's user + system time).
+The app runs under uvicorn as bench_page.py runs it; helpers come from that file.
+
+Usage: .venv/bin/python bench/bench_labs_page.py [--seconds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from api_harness import Server  # bench/ is on sys.path when this runs as a script
+from bench_page import CHROMIUM_ARGS, CONTINUOUS, FLOOR, line, load_average, pad_mapper, percentile, poll, stroke
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "labs_page.md"
+FRAME_MS = 1000 / 60
+TARGET_UPDATES = 20.0
+
+# Installed before any page script: every lab request's answer is timed from its last byte to
+# the end of the frame that follows the page's use of it, and marked shown when the page
+# repainted with it. The page parses answers with response.json(), which this wraps.
+RECORDER = """(() => {
+  const LAB = /\\/api\\/(predict|convolve|sweep)$/;
+  const rec = window.__labs = {answers: [], renders: [], kernelDraws: [], server: [], inputs: 0};
+  document.addEventListener('cnnvis:rendered', e => { rec.renders.push(e.detail.at); rec.server.push(e.detail.serverMs); });
+  document.addEventListener('input', () => rec.inputs++, true);
+  document.addEventListener('change', () => rec.inputs++, true);
+  document.addEventListener('cnnvis:kernel-drawn', e => rec.kernelDraws.push(e.detail.at));
+  const afterPaint = (fn) => requestAnimationFrame(() => {
+    const frame = performance.now();  // the callback's own time: the frame's timestamp may precede the page's work
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => fn(frame, performance.now());
+    channel.port2.postMessage(0);
+  });
+  const plain = window.fetch.bind(window);
+  window.fetch = async (input, init = {}) => {
+    const url = typeof input === 'string' ? input : input.url;
+    const kind = (url.match(LAB) || [])[1];
+    if (!kind || (init.method || 'GET') !== 'POST') return plain(input, init);
+    const a = {kind, sent: performance.now(), status: 0, arrived: null, parsed: null, frame: null, painted: null, aborted: false};
+    rec.answers.push(a);
+    let response;
+    try {
+      response = await plain(input, init);
+    } catch (err) {
+      a.aborted = true;
+      throw err;
+    }
+    a.status = response.status;
+    const readText = response.text.bind(response);
+    response.json = async () => {
+      let text;
+      try {
+        text = await readText();
+      } catch (err) {
+        a.aborted = true;
+        throw err;
+      }
+      a.arrived = performance.now();
+      const value = JSON.parse(text);
+      a.parsed = performance.now();
+      // The page's own continuation (decode, store, paint) runs in the microtasks after this
+      // one returns, before any animation frame: the frame scheduled here is the next one.
+      afterPaint((frame, painted) => { a.frame = frame; a.painted = painted; });
+      return value;
+    };
+    return response;
+  };
+})();"""
+
+
+# The same measure with no answer and no work: from a task to the end of the next painted
+# frame, on the page at rest. What the browser and the machine add whatever the page does.
+IDLE_FRAME = """async () => {
+  const times = [];
+  for (let i = 0; i < 40; i++) {
+    await new Promise(r => setTimeout(r, 37));
+    const t = performance.now();
+    await new Promise(r => requestAnimationFrame(() => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = r;
+      channel.port2.postMessage(0);
+    }));
+    times.push(performance.now() - t);
+  }
+  return times;
+}"""
+
+
+def answers_shown(rec, t0, t1):
+    """The answers that arrived during [t0, t1] and were shown: (arrived, painted, updated)
+    where updated is when the page finished using the answer, and
+    how many arrived but were not used (dropped as stale, or aborted)."""
+    shown, unused = [], 0
+    for a in rec["answers"]:
+        if a["arrived"] is None or not t0 <= a["arrived"] <= t1 or a["kind"] == "sweep":
+            continue
+        if a["painted"] is None:
+            unused += 1
+            continue
+        marks = rec["renders"] if a["kind"] == "predict" else rec["kernelDraws"]
+        done = [m for m in marks if a["arrived"] <= m <= a["frame"]]
+        if done:
+            shown.append((a["arrived"], a["painted"], done[0]))
+        else:
+            unused += 1
+    return shown, unused
+
+
+def slider_point(page, key, fraction):
+    box = page.locator(f'#lab-transform input[data-key="{key}"]').bounding_box()
+    inset = 8  # the thumb's half width: the ends of the track are its centre's limits
+    return box["x"] + inset + fraction * (box["width"] - 2 * inset), box["y"] + box["height"] / 2
+
+
+def drag_slider(page, key, seconds, hz=60):
+    """Drag the slider's thumb with the real mouse, end to end and back (one sweep per 2 s)."""
+    current = page.locator(f'#lab-transform input[data-key="{key}"]').evaluate(
+        "s => (s.value - s.min) / (s.max - s.min)")
+    page.mouse.move(*slider_point(page, key, current))
+    page.mouse.down()
+    start = time.perf_counter()
+    next_t, moves = start, 0
+    while (now := time.perf_counter()) - start < seconds:
+        phase = ((now - start) / 2 + current / 2) % 1  # a triangle wave through the whole range
+        page.mouse.move(*slider_point(page, key, 1 - abs(2 * phase - 1)))
+        moves += 1
+        next_t += 1 / hz
+        time.sleep(max(0.0, next_t - time.perf_counter()))
+    page.mouse.up()
+    return moves
+
+
+# Steps a control in the page at `hz` for `seconds`: each step sets the next value and fires
+# what the browser fires for it (a select's `change`, a checkbox's click, a button's click).
+STEP = """async ([kind, selector, values, hz, seconds, extra]) => {
+  const node = document.querySelector(selector);
+  const t0 = performance.now();
+  let i = 0;
+  await new Promise(done => {
+    const timer = setInterval(() => {
+      if (performance.now() - t0 >= seconds * 1000) { clearInterval(timer); return done(); }
+      i++;
+      if (kind === 'select') {
+        node.value = values[i % values.length];
+        node.dispatchEvent(new Event('change', {bubbles: true}));
+      } else if (kind === 'click') {
+        node.click();
+      } else if (kind === 'button') {  // set a field first (a map number, a kernel), then press
+        const field = document.querySelector(extra);
+        field.value = values[i % values.length];
+        field.dispatchEvent(new Event('change', {bubbles: true}));
+        node.click();
+      }
+    }, 1000 / hz);
+  });
+  return i;
+}"""
+
+KERNEL_SELECTS = {
+    "kernel": ["sobel_x", "sobel_y", "gaussian", "sharpen", "laplacian", "emboss", "box", "learned:0", "learned:3"],
+    "size": ["3", "5", "7", "5"],
+    "padding": ["0", "1", "2", "1"],  # with size 3, 2 is clamped to 1 (the page offers 0..K-1)
+    "stride": ["1", "2", "3", "4"],  # 2 and 4 do not fit 28 + 2 - 3: the message is the redraw
+    "dilation": ["1", "2", "3", "2"],
+    "activation": ["", "relu", "leaky_relu", "tanh", "sigmoid"],
+    "pool": ["", "max", "avg", "sum"],
+}
+
+KERNEL_START = {"kernel": "sobel_x", "size": "3", "padding": "1", "stride": "1", "dilation": "1", "activation": "", "pool": ""}
+
+
+def controls():
+    """(lab, name, how, arguments) for every control that asks the server again."""
+    out = [("transform", key, "drag", key) for key in ("dx", "dy", "rotate", "scale", "thickness")]
+    out += [("kernel", key, "select", (f'#lab-kernel select[data-key="{key}"]', values))
+            for key, values in KERNEL_SELECTS.items()]
+    out.append(("kernel", "flip", "click", '#lab-kernel input[type="checkbox"]'))
+    out.append(("edit", "ablate", "button", ('[data-role="ablate"]', [str(i) for i in range(6)], '[data-role="ablate-which"]')))
+    out.append(("edit", "kernel edit", "button",
+                ('[data-role="replace-kernel"]', ["sobel_x", "sobel_y", "sharpen", "laplacian", "emboss", "box"], '[data-role="kernel-kind"]')))
+    # The baseline, last (it draws over the seven): drawing on the pad with every lab closed,
+    # the page's own live path (bench_page.py's pen circling at 60 Hz).
+    out.append(("pad", "drawing", "draw", None))
+    return out
+
+
+def open_lab(page, lab):
+    if page.locator(f"#tab-{lab}").get_attribute("aria-selected") != "true":
+        page.locator(f"#tab-{lab}").click()
+    page.locator(f"#lab-{lab}").scroll_into_view_if_needed()
+
+
+def reset(page):
+    """Every lab back to its defaults, then wait until the page is quiet."""
+    for lab, button in (("transform", "Put it back"), ("edit", "Reset the network")):
+        open_lab(page, lab)
+        page.locator(f"#lab-{lab} button", has_text=button).click()
+    page.wait_for_timeout(600)
+
+
+def _stat(path):
+    fields = Path(path).read_text().rsplit(")", 1)[1].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # ppid, user + system s
+
+
+def browser_cpu(exclude):
+    """CPU seconds used so far by this run's browser (every Chromium process under this one,
+    the app's server left out) and by its renderers' main threads alone (a process's main
+    thread has the process's id): CPU time, not wall time, so it holds on a busy machine."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = _stat(entry / "stat")[0]
+            except (OSError, IndexError):
+                pass
+    mine, frontier = set(), {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, ppid in parents.items() if ppid in frontier and pid not in exclude}
+        mine |= frontier
+    total = main = 0.0
+    for pid in mine:
+        try:
+            line = Path(f"/proc/{pid}/cmdline").read_bytes()  # a forked child rewrites it as one string
+            if b"chromium" not in line.split(b"\0")[0]:
+                continue  # the automation driver
+            total += _stat(f"/proc/{pid}/stat")[1]
+            if b"--type=renderer" in line:
+                main += _stat(f"/proc/{pid}/task/{pid}/stat")[1]
+        except OSError:
+            pass
+    return total, main
+
+
+def main_thread(cdp):
+    """The page's main-thread busy seconds so far: all tasks, scripts, layout, style (Chromium's metrics)."""
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    return {k: metrics[k] for k in ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")}
+
+
+def measure_control(page, cdp, server, lab, name, how, args, seconds):
+    if lab == "pad":
+        page.locator('[role=tab][aria-selected="true"]').click()  # every lab closed
+    else:
+        open_lab(page, lab)
+    if lab == "kernel":  # each control starts from the lab's defaults
+        for key, value in KERNEL_START.items():
+            page.locator(f'#lab-kernel select[data-key="{key}"]').select_option(value)
+        page.locator('#lab-kernel input[type="checkbox"]').set_checked(False)
+    page.wait_for_timeout(500)
+    page.evaluate("() => { window.__labs.answers = []; window.__labs.renders = []; window.__labs.kernelDraws = []; window.__labs.server = []; window.__labs.inputs = 0; }")
+    cpu0 = server.cpu_s()
+    busy0 = main_thread(cdp)
+    cpu_browser0, cpu_main0 = browser_cpu({server.process.pid})
+    t0 = page.evaluate("performance.now()")
+    if how == "draw":
+        moves = page.evaluate(CONTINUOUS, [seconds, 60])["moves"]
+    elif how == "drag":
+        moves = drag_slider(page, args, seconds)
+    elif how == "select":
+        moves = page.evaluate(STEP, ["select", args[0], args[1], 30, seconds, None])
+    elif how == "click":
+        moves = page.evaluate(STEP, ["click", args, [], 30, seconds, None])
+    else:
+        moves = page.evaluate(STEP, ["button", args[0], args[1], 30, seconds, args[2]])
+    t1 = page.evaluate("performance.now()")
+    page.wait_for_timeout(800)  # the last answer lands and is painted
+    cpu = server.cpu_s() - cpu0
+    busy = {k: v - busy0[k] for k, v in main_thread(cdp).items()}
+    cpu_browser, cpu_main = (now - before for now, before in zip(browser_cpu({server.process.pid}), (cpu_browser0, cpu_main0)))
+    rec = page.evaluate("window.__labs")
+    shown, unused = answers_shown(rec, t0, t1)
+    sent = [a for a in rec["answers"] if a["kind"] != "sweep" and t0 <= a["sent"] <= t1]
+    ms = [painted - arrived for arrived, painted, _ in shown]
+    work = [updated - arrived for arrived, _, updated in shown]
+    seconds_run = (t1 - t0) / 1000
+    return {
+        "lab": lab, "name": name, "moves_per_s": moves / seconds_run, "changes_per_s": rec["inputs"] / seconds_run,
+        "updates_per_s": len(shown) / seconds_run, "sent": len(sent),
+        "aborted": sum(a["aborted"] for a in sent), "unused": unused,
+        "errors": sum(1 for a in sent if a["status"] >= 400),
+        "p50": percentile(ms, 0.5), "p95": percentile(ms, 0.95), "max": max(ms, default=float("nan")),
+        "rtt_p50": percentile([a["arrived"] - a["sent"] for a in sent if a["arrived"]], 0.5),
+        "cpu_ms": 1000 * cpu / len(sent) if sent else float("nan"),
+        "server_p50": percentile(rec["server"], 0.5) if rec["server"] else float("nan"),
+        "task_ms": 1000 * busy["TaskDuration"] / max(1, len(shown)),
+        "main_cpu_ms": 1000 * cpu_main / max(1, len(shown)),
+        "browser_cpu_ms": 1000 * cpu_browser / max(1, len(shown)),
+        "layout_ms": 1000 * (busy["LayoutDuration"] + busy["RecalcStyleDuration"]) / max(1, len(shown)),
+        "script_ms": 1000 * busy["ScriptDuration"] / max(1, len(shown)),
+        "busy_share": busy["TaskDuration"] / ((t1 - t0) / 1000 + 0.8),
+        "work_p50": percentile(work, 0.5), "work_p95": percentile(work, 0.95),
+    }
+
+
+def draw_seven(page):
+    page.locator("#clear").click()
+    at = pad_mapper(page)
+    stroke(page, at, line((75, 60), (205, 60), 12) + line((205, 60), (120, 235), 16)[1:])
+    poll(page, "() => document.querySelector('[data-testid=prediction]').dataset.label === '7'", timeout=20)
+
+
+def verdict(row):
+    ok = row["updates_per_s"] >= TARGET_UPDATES and row["p95"] <= FRAME_MS
+    return "meets" if ok else "MISSES"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--only", default="", help="comma-separated control names (default: all)")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    wanted = set(filter(None, args.only.split(",")))
+    server = Server("app.main:app", "/healthz")
+    rows, errors = [], []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            page.add_init_script(RECORDER)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Performance.enable")
+            page.goto(server.url("/"))
+            page.wait_for_selector("body[data-ready=true]")
+            page.wait_for_selector("body[data-weights=loaded]")
+            draw_seven(page)
+            floor = page.evaluate(FLOOR)
+            idle = page.evaluate(IDLE_FRAME)
+            print(f"idle page: task -> end of next frame p50 {percentile(idle, 0.5):.1f} ms, p95 {percentile(idle, 0.95):.1f} ms; "
+                  f"empty GET round trip p50 {floor:.1f} ms", flush=True)
+            for lab, name, how, margs in controls():
+                if wanted and name not in wanted:
+                    continue
+                reset(page)
+                row = measure_control(page, cdp, server, lab, name, how, margs, args.seconds)
+                rows.append(row)
+                print(f"{lab:9} {name:12} {row['updates_per_s']:5.1f} shown/s ({row['updates_per_s'] / TARGET_UPDATES:.2f}x 20/s); "
+                      f"answer -> painted p50 {row['p50']:.1f} ms, p95 {row['p95']:.1f} ms ({row['p95'] / FRAME_MS:.2f}x one frame)  "
+                      f"{verdict(row)}\n{'':23}page work p50 {row['work_p50']:.1f} ms; per answer: renderer main thread CPU "
+                      f"{row['main_cpu_ms']:.1f} ms, browser CPU {row['browser_cpu_ms']:.1f} ms, main thread busy {row['task_ms']:.1f} ms "
+                      f"(script {row['script_ms']:.1f}, layout+style {row['layout_ms']:.1f}), busy {100 * row['busy_share']:.0f}%; "
+                      f"{row['changes_per_s']:.0f} changes/s, {row['sent']} sent, {row['aborted']} aborted, {row['unused']} unused, "
+                      f"{row['errors']} 4xx; round trip p50 {row['rtt_p50']:.0f} ms, server CPU {row['cpu_ms']:.1f} ms/request",
+                      flush=True)
+            browser.close()
+    finally:
+        server.stop()
+    if errors:
+        print("page errors:", errors)
+    write_results(rows, floor, idle, args)
+    return 0
+
+
+def write_results(rows, floor, idle, args):
+    lines = [
+        "# The labs while dragging",
+        "",
+        "Written by `bench/bench_labs_page.py`: headless Chromium (`/usr/bin/chromium`) and the real app",
+        f"under uvicorn on localhost, a 1366x900 viewport, a drawn seven, {args.seconds:g} s per control.",
+        "Sliders are dragged with the real mouse at 60 Hz end to end and back; the other controls are",
+        "stepped at 30 Hz (a held key's repeat rate). Targets (issue 10): every answer painted within one",
+        f"frame ({FRAME_MS:.1f} ms) of arriving, and at least {TARGET_UPDATES:.0f} updates a second while dragging.",
+        f"Machine: {platform.machine()}, {platform.system()} {platform.release()}, Python {platform.python_version()},",
+        f"{os.cpu_count()} CPUs, load average {load_average()} at the end of the run; the browser's round trip",
+        f"for an empty GET in the same run: {floor:.1f} ms (p50); on the page at rest, a task to the end of",
+        f"the next painted frame: {percentile(idle, 0.5):.1f} ms p50, {percentile(idle, 0.95):.1f} ms p95 (what the browser and",
+        "the machine add to *answer -> painted* whatever the page does).",
+        "",
+        "| lab | control | shown /s | x 20/s | answer -> painted p50 | p95 | p95 / 16.7 ms | page work p50 | renderer main thread CPU / answer | browser CPU / answer | main thread busy / answer | of it layout + style | changes /s | sent | aborted | unused | 4xx | round trip p50 | server CPU / request | |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['lab']} | {r['name']} | {r['updates_per_s']:.1f} | {r['updates_per_s'] / TARGET_UPDATES:.2f} | "
+            f"{r['p50']:.1f} ms | {r['p95']:.1f} ms | {r['p95'] / FRAME_MS:.2f} | {r['work_p50']:.1f} ms | {r['main_cpu_ms']:.1f} ms | "
+            f"{r['browser_cpu_ms']:.1f} ms | {r['task_ms']:.1f} ms | "
+            f"{r['layout_ms']:.1f} ms | {r['changes_per_s']:.0f} | {r['sent']} | {r['aborted']} | {r['unused']} | {r['errors']} | "
+            f"{r['rtt_p50']:.0f} ms | {r['cpu_ms']:.1f} ms | {verdict(r)} |"
+        )
+    lines += [
+        "",
+        "- *shown /s*: answers the page painted during the drag (a network repaint for `/api/predict`,",
+        "  the Kernel lab's maps or its message for `/api/convolve`), per second of dragging.",
+        "- *answer -> painted*: from the answer's last byte arriving in the page (read by a wrapper",
+        "  round `response.json()` installed before the page's scripts) to the end of the next frame",
+        "  after the page used it: a `requestAnimationFrame` callback scheduled when the answer was",
+        "  read, then a message posted from it, which runs once that frame is painted. It includes",
+        "  parsing, decoding, every canvas written and the wait for the frame (up to 16.7 ms at 60 Hz).",
+        "- *page work*: from the answer's last byte to the page having used it (the network repainted,",
+        "  or the Kernel lab's maps drawn): parsing, decoding and every canvas written, before the frame.",
+        "- *renderer main thread CPU / answer*: CPU time (not wall time) of the renderer's main thread",
+        "  over the drag, from /proc, divided by the answers shown; *browser CPU*: every Chromium",
+        "  process of the run (input handling, compositing, network). These hold on a busy machine.",
+        "- *main thread busy / answer*: the page's main-thread busy time over the drag (Chromium's",
+        "  `TaskDuration` metric: scripts, style, layout, paint records) divided by the answers shown,",
+        "  with its layout + style part: what one answer costs the page, however it is scheduled.",
+        "- *changes /s*: `input` and `change` events the control fired; *sent*: requests sent while",
+        "  dragging (one in flight at a time, the newest setting sent when it returns); *aborted*:",
+        "  requests cancelled in flight; *unused*: answers that arrived and were not shown.",
+        "- A stride of 2 or 4 does not fit 28 + 2 - 3 = 27: those answers are a 422 whose sentence",
+        "  is the re-draw (the Kernel lab's message), counted as shown.",
+        "- *server CPU / request*: user + system time of the server process over the drag, divided",
+        "  by the requests sent.",
+        "",
+    ]
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text("\n".join(lines))
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
