@@ -23,6 +23,7 @@ def _seven(page):
 def test_saliency_overlay_is_drawn_for_each_method(page):
     _seven(page)
     canvas = page.get_by_test_id("saliency-map")
+    canvas.scroll_into_view_if_needed()  # the card asks the server only while it can be seen
     for method in ("gradient", "gradient_x_input", "occlusion", "gradcam"):
         page.select_option("#why-method", method)
         expect(canvas).to_have_attribute("data-method", method, timeout=10000)
@@ -32,6 +33,20 @@ def test_saliency_overlay_is_drawn_for_each_method(page):
         assert method in page.evaluate("location.hash") or method == "gradient"
     expect(canvas).to_have_attribute("data-class", "7")
     assert page.console.errors == []
+
+
+def test_the_why_cards_ask_nothing_while_out_of_view_and_catch_up_when_seen(page):
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/saliency" in r.url or "/api/adversary" in r.url else None)
+    page.evaluate("window.scrollTo(0, 0)")
+    _seven(page)  # a whole stroke: many live answers
+    page.wait_for_timeout(500)
+    assert asked == [], "a why card asked the server while nobody could see it"
+    canvas = page.get_by_test_id("saliency-map")
+    canvas.scroll_into_view_if_needed()
+    expect(canvas).to_have_attribute("data-method", "gradient", timeout=10000)
+    expect(canvas).to_have_attribute("data-class", "7")
+    assert any("/api/saliency" in url for url in asked)
 
 
 def test_confusion_cell_opens_its_gallery_and_loads_a_digit(page):

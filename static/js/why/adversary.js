@@ -2,6 +2,7 @@
 // finds a change within it that alters the answer. Shown: the original, the change (diverging
 // colours) and the result with its new probabilities.
 
+import { LazyRefresh } from "./lazy.js";
 import { el } from "../dom.js";
 import { decodeTensor } from "../tensor.js";
 import { pictureRgba, putRgba, signedRgba } from "./paint.js";
@@ -35,14 +36,14 @@ export class AdversaryView {
     row.append(f0, f1, f2);
     this.container.append(label, row, this.answer, this.probs,
       el("p", "why-caption", "To a person the picture usually still shows the same thing: the network reads it differently. That is what an adversarial example is."));
+    this.lazy = new LazyRefresh(container, () => this.refresh());
     store.subscribe(["trace", "whyEps"], () => this.schedule());
   }
 
   schedule() {
     this.slider.value = String(this.store.state.whyEps);
     this.value.textContent = this.store.state.whyEps.toFixed(2);
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.refresh(), 120); // one request when the slider rests
+    this.lazy.schedule(); // one request when the slider rests, and only while the card is seen
   }
 
   async refresh() {

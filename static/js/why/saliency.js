@@ -1,6 +1,7 @@
 // Which pixels mattered: the saliency map of the shown input, over the input, with its legend,
 // a class picker, the method and the randomise switch (all in the page's address).
 
+import { LazyRefresh } from "./lazy.js";
 import { el } from "../dom.js";
 import { cssColour } from "../colormap.js";
 import { decodeTensor } from "../tensor.js";
@@ -35,7 +36,8 @@ export class SaliencyView {
     Object.assign(this, { container, store, api });
     this.controller = null;
     this.build();
-    store.subscribe(["trace", "whyMethod", "whyClass", "whyRandom"], () => this.refresh());
+    const lazy = new LazyRefresh(container, () => this.refresh());
+    store.subscribe(["trace", "whyMethod", "whyClass", "whyRandom"], () => lazy.schedule());
     store.subscribe(["model"], () => this.fillClasses());
   }
 
