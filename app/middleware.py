@@ -1,5 +1,6 @@
 """Plain ASGI middleware (no per-request objects): security headers, a body-size limit,
-HEAD answered as GET without its body, and one place where an unexpected error becomes a 500."""
+HEAD answered as GET without its body, and one place where an unexpected error becomes a 500.
+Compression is app/compression.py."""
 
 from __future__ import annotations
 
@@ -25,6 +26,28 @@ SECURITY_HEADERS = [
 log = logging.getLogger("cnnvis")
 
 
+async def send_refusal(send, status: int, detail: str, headers: tuple = ()) -> None:
+    """A whole JSON answer {"detail": sentence}, for a middleware that answers in the app's place."""
+    body = orjson.dumps({"detail": detail})
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", b"%d" % len(body)), *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class ResponseStarted:
+    """A send() that notes whether the answer has begun: after that, nobody may send another."""
+
+    __slots__ = ("send", "started")
+
+    def __init__(self, send):
+        self.send, self.started = send, False
+
+    async def __call__(self, message):
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
+
+
 class SecurityHeaders:
     def __init__(self, app):
         self.app = app
@@ -39,6 +62,9 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+SERVER_ERROR = "Something went wrong on the server; please try again."
 
 
 def too_large(max_bytes: int) -> str:
@@ -72,7 +98,6 @@ class BodySizeLimit:
                     return await self._refuse(send, max_bytes)
                 break
         received = 0
-        started = False
 
         async def limited_receive():
             nonlocal received
@@ -83,28 +108,16 @@ class BodySizeLimit:
                     raise BodyTooLarge(max_bytes)
             return message
 
-        async def tracking_send(message):
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        tracked = ResponseStarted(send)
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, tracked)
         except BodyTooLarge:
-            if not started:
+            if not tracked.started:
                 await self._refuse(send, max_bytes)
 
-    async def _refuse(self, send, max_bytes):
-        body = orjson.dumps({"detail": too_large(max_bytes)})
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    @staticmethod
+    async def _refuse(send, max_bytes):
+        await send_refusal(send, 413, too_large(max_bytes), ((b"connection", b"close"),))
 
 
 class HeadAsGet:
@@ -139,20 +152,11 @@ class ServerErrors:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        started = False
-
-        async def tracking_send(message):
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        tracked = ResponseStarted(send)
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, tracked)
         except Exception:
             log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
-            if started:
+            if tracked.started:
                 return  # half a response is out: the server closes the connection, nothing more to say
-            body = orjson.dumps({"detail": "Something went wrong on the server; please try again."})
-            await send({"type": "http.response.start", "status": 500, "headers": [
-                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-            await send({"type": "http.response.body", "body": body})
+            await send_refusal(send, 500, SERVER_ERROR)

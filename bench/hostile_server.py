@@ -220,7 +220,7 @@ class CnnvisServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
                                         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a busy machine takes a while to load the models
         while True:
             if self.process.poll() is not None:
                 raise RuntimeError(self.process.stderr.read().decode()[-2000:])
@@ -232,7 +232,8 @@ class CnnvisServer:
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("cnnvis serve did not answer within 60 s")
+                self.stop()  # never leave a server behind
+                raise RuntimeError("cnnvis serve did not answer within 180 s")
             time.sleep(0.1)
 
     def cpu_s(self) -> float:

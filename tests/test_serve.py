@@ -120,3 +120,35 @@ def test_sigterm_ends_the_server_in_bounded_time_despite_a_trickling_upload():
         if process.poll() is None:
             process.kill()
         process.wait()
+
+
+# What the process serving the app finds when it loads NumPy: OpenBLAS's own thread count,
+# asked through ctypes from the library NumPy loaded. uvicorn.run is replaced, so nothing listens.
+BLAS_PROBE = """
+import ctypes, sys
+import uvicorn
+
+def report(*args, **kwargs):
+    import numpy
+    path = next(line.split()[-1] for line in open("/proc/self/maps") if "openblas" in line.lower())
+    library = ctypes.CDLL(path)
+    count = next(getattr(library, name) for name in ("scipy_openblas_get_num_threads64_",
+                 "openblas_get_num_threads64_", "openblas_get_num_threads") if hasattr(library, name))
+    print("threads", count())
+
+uvicorn.run = report
+from app.cli import main
+sys.exit(main(["serve"]))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/maps")
+@pytest.mark.parametrize(("preset", "expected"), [(None, "1"), ("2", "2")])
+def test_serve_gives_numpy_one_blas_thread_unless_told_otherwise(preset, expected):
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    if preset:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    done = subprocess.run([sys.executable, "-c", BLAS_PROBE], env=env, capture_output=True, text=True, timeout=120,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-2:] == ["threads", expected]

@@ -14,6 +14,7 @@ from .bodies import off_loop_if_large, read_body, read_explain_request, read_tra
 from .compact import compact_trace_response, supports_compact
 from .decode_gate import BUSY, Busy, gate_for
 from .deps import RegistryDep
+from .plain_route import PlainRoute, registry_of
 from .responses import JSONBytes
 from .schemas import (
     ApiError,
@@ -66,10 +67,21 @@ def _trace(model, x, pre, steps, timing, started, compact=False, lab=None):
     return JSONBytes(body)
 
 
-@router.post("/predict", openapi_extra=openapi_body(PredictRequest))
-async def create_trace(request: Request, registry: RegistryDep):
+def plain_post(path: str, body_model):
+    """@router.post for a PlainRoute: the handler gets the request alone (app/api/plain_route.py)."""
+    def register(handler):
+        router.add_api_route(path, handler, methods=["POST"], openapi_extra=openapi_body(body_model),
+                             route_class_override=PlainRoute)
+        return handler
+
+    return register
+
+
+@plain_post("/predict", PredictRequest)
+async def create_trace(request: Request) -> JSONBytes:
     """Trace a picture given as `pixels` (the model's input shape, 0..1) or an image (`image`, base64 or a data URL)."""
     started = time.perf_counter()
+    registry = registry_of(request)
     wanted = await off_loop_if_large(await read_body(request), read_trace_request, registry)
     timing = {"parse": _us(started), "preprocess": 0}
     x, pre = wanted.x, None
@@ -98,9 +110,10 @@ async def create_trace_from_upload(
     return _trace(chosen, x, pre, True, timing, started)
 
 
-@router.post("/explain", openapi_extra=openapi_body(ExplainRequest))
-async def create_explanation(request: Request, registry: RegistryDep):
+@plain_post("/explain", ExplainRequest)
+async def create_explanation(request: Request) -> JSONBytes:
     """The exact arithmetic that produced one unit of one layer."""
+    registry = registry_of(request)
     model, x, layer, unit, lab = await off_loop_if_large(await read_body(request), read_explain_request, registry)
     x, traces, _ = trace_lab(model.network, x, lab)
     params = lab.edits.params(model.network)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import numpy as np
 import pytest
 
@@ -390,3 +391,11 @@ def test_body_of_too_many_values_is_refused_before_it_is_all_read(client, path):
     assert status == 422
     assert "too many values" in body["detail"]
     assert pulled < 1024 * 1024  # stopped after the first 100,000 commas, not at the end
+
+
+@pytest.mark.parametrize(("start", "named"), [(b"%PDF-1.7\n", "PDF"), (b"just some bytes", "not an image")])
+def test_large_string_that_is_not_a_picture_is_refused_naming_what_it_is(client, start, named):
+    data = base64.b64encode(start + bytes(range(256)) * 8000).decode()  # ~2.7 MB of base64
+    response = client.post("/api/predict", json={"image": "data:image/png;base64," + data})
+    assert response.status_code == 415
+    assert named in response.json()["detail"]

@@ -79,6 +79,7 @@ def derive(compact, model_detail, weights):
             below, win = naive_maxpool(below, spec["kernel"], spec["stride"])
             flat = win.reshape(-1)
             for index, winner in exceptions.get(name, []):
+                assert flat[index] != winner, f"{name}: an exception at {index}, where the page picks right anyway"
                 flat[index] = winner
             layers[name] = {"output": below, "argmax": win}
         elif kind == "flatten":
