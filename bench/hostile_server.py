@@ -2,7 +2,9 @@
 
 * measure_json_delay: a drawing's /api/predict latency (p50, p95) alone, then while four
   clients, each in its own process, keep posting bodies of nearly 5 MB: one run where the
-  bodies are a JSON array of numbers, one where they are one long image string.
+  bodies are a JSON array of numbers, one where they are one long string that is not a picture
+  (refused from its first slice), one where they are a real photo-sized picture as a data URL
+  (read whole, decoded and traced, as a student's upload is).
 * measure_half_open: N connections that each send half a request's headers and wait; are
   normal requests still answered, how many of the N does the server close at once to make
   room, how many does it hold, and when has it closed them all.
@@ -56,8 +58,31 @@ def hostile_body(kind: str) -> bytes:
         row = b"[" + b",".join([b"0.123"] * 28) + b"]"
         count = (BODY_BYTES - 20) // (len(row) + 1)
         return b'{"pixels": [' + b",".join([row] * count) + b"]}"
+    if kind == "photo":
+        return b'{"image": "' + photo_data_url() + b'", "steps": false}'
     # one long string, as a photo sent as a data URL is (this one is not a picture)
     return b'{"image": "data:image/png;base64,' + b"QUJD" * ((BODY_BYTES - 50) // 4) + b'"}'
+
+
+def photo_data_url() -> bytes:
+    """A real picture of nearly 5 MB as a data URL: a JPEG of fine noise (noise does not
+    compress, so the file is large for its pixels) with a dark stroke across it."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    side = 2400
+    while True:
+        pixels = rng.integers(150, 256, (side, side, 3), dtype=np.uint8)
+        pixels[side // 5: side * 4 // 5, side // 2 - side // 30: side // 2 + side // 30] = 20
+        out = io.BytesIO()
+        Image.fromarray(pixels).save(out, "JPEG", quality=95)
+        url = b"data:image/jpeg;base64," + base64.b64encode(out.getvalue())
+        if len(url) < BODY_BYTES - 100:
+            return url
+        side -= 100
 
 
 def _percentiles(samples_ms: list[float]) -> dict:
@@ -101,7 +126,7 @@ def _post_forever(address, kind: str, active, stop, counts) -> None:
             time.sleep(0.05)
 
 
-def measure_json_delay(base_url: str, kinds=("numbers", "image"), rounds: int = 5, window: int = 30,
+def measure_json_delay(base_url: str, kinds=("numbers", "image", "photo"), rounds: int = 5, window: int = 30,
                        server_cpu=None) -> dict:
     """Normal /api/predict latency alone and while four clients post ~5 MB JSON bodies.
 
@@ -264,8 +289,9 @@ def report(delay: dict, half_open: dict) -> str:
         "| server CPU ms per body |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    names = {"numbers": "bodies of ~600,000 numbers", "image": "bodies of one 5 MB string"}
-    for kind in ("numbers", "image"):
+    names = {"numbers": "bodies of ~600,000 numbers", "image": "bodies of one 5 MB string that is not a picture",
+             "photo": "bodies of a real 4.9 MB JPEG as a data URL (decoded and traced)"}
+    for kind in ("numbers", "image", "photo"):
         if kind in delay:
             d, a, f = delay[kind], delay[kind]["alone"], delay[kind]["flood"]
             lines.append(f"| {names[kind]} | {a['p50_ms']:.1f} / {a['p95_ms']:.1f} | "
