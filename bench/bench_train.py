@@ -11,7 +11,7 @@ Against `cnnvis serve --workers 2` (a fresh state folder), loopback only:
      latency p95.
 Writes bench/results/train.md.
 
-Usage: .venv/bin/python bench/bench_train.py [--repeats 3] [--limit 2000] [--seconds 15]
+Usage: .venv/bin/python bench/bench_train.py [--repeats 3] [--limit 9000] [--seconds 15]
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def test_accuracy(state_dir: Path, model_id: str) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--limit", type=int, default=2000)
+    parser.add_argument("--limit", type=int, default=9000)
     parser.add_argument("--seconds", type=float, default=15.0)
     args = parser.parse_args()
     load = Path("/proc/loadavg").read_text().split()[0]

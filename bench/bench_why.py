@@ -23,7 +23,8 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import argparse  # noqa: E402
+import argparse
+import base64  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -129,7 +130,9 @@ def main() -> None:
     with TestClient(create_app()) as client:
         network = client.app.state.models["mnist"].network
         x = test_set.inputs(0, 1)[0]
-        pixels = x[0].astype(np.float64).tolist()
+        # As the page sends it: the trace's input handed back, a uint8 Tensor (C, H, W), 0..255.
+        pixels = {"shape": list(x.shape), "dtype": "uint8",
+                  "data": base64.b64encode(np.round(x * 255).astype(np.uint8).tobytes()).decode()}
         routes = route_rows(client, pixels, args.repeats)
         t = time.perf_counter()
         client.get("/api/models/mnist/confusion")

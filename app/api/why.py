@@ -46,10 +46,16 @@ def _timed(content: dict, name: str, started: float) -> JSONBytes:
 
 def _saliency(wanted, x: np.ndarray) -> dict:
     network = wanted.model.network
-    logits, _, _ = sal.forward_cached(network, x[None])
-    cls = int(logits[0].argmax()) if wanted.cls is None else wanted.cls  # the original network's answer
     params = _randomized(network) if wanted.randomize else None
     layer_map = None
+    if wanted.method in ("gradient", "gradient_x_input") and params is None:
+        # The gradient's own forward pass is the original network's: it also gives the class.
+        grad, logits = sal.input_gradient(network, x, wanted.cls)
+        cls = int(logits.argmax()) if wanted.cls is None else wanted.cls
+        m = sal.channel_sum(grad, x, wanted.method == "gradient_x_input")
+        return _saliency_answer(wanted, x, cls, m, None)
+    # The original network's answer (before any randomising of the weights).
+    cls = int(sal.logits(network, x[None])[0].argmax()) if wanted.cls is None else wanted.cls
     if wanted.method in ("gradient", "gradient_x_input"):
         m = sal.gradient_map(network, x, cls, wanted.method == "gradient_x_input", params)
     elif wanted.method == "occlusion":
@@ -57,6 +63,10 @@ def _saliency(wanted, x: np.ndarray) -> dict:
     else:
         layer_map = sal.gradcam_layer_map(network, x, cls, wanted.layer, params)
         m = sal.upsample_bilinear(layer_map, x.shape[1], x.shape[2])
+    return _saliency_answer(wanted, x, cls, m, layer_map)
+
+
+def _saliency_answer(wanted, x: np.ndarray, cls: int, m: np.ndarray, layer_map) -> dict:
     return {
         "method": wanted.method, "class": cls, "map": encode(m), "input": encode(np.round(x * 255), "uint8"),
         "layer_map": None if layer_map is None else encode(layer_map),

@@ -66,7 +66,10 @@ def train_job(req: TrainRequest, emit, should_stop, max_seconds: float, max_imag
                      **({"snapshot": snapshots} if snapshot is not None else {})})
     losses, hits = deque(maxlen=RECENT_STEPS), deque(maxlen=RECENT_STEPS)
     first_loss, val_accuracy, val_at, val_cost = None, None, -math.inf, 0.0
-    next_progress, step = started + PROGRESS_SECONDS, 0
+    # The training's own time, as `cnnvis train` counts it: from the first step, the sample
+    # already read and the network built (the time limit still counts from the job's start).
+    training_started = time.perf_counter()
+    next_progress, step = training_started + PROGRESS_SECONDS, 0
     for epoch in range(1, req.epochs + 1):
         order = rng.permutation(n)
         for start in range(0, n, req.batch_size):
@@ -99,7 +102,7 @@ def train_job(req: TrainRequest, emit, should_stop, max_seconds: float, max_imag
                 if snapshot is not None and (now - snapshot_at >= SNAPSHOT_SECONDS or last_step):
                     snapshot(network, {**about, "epoch": epoch, "step": step})
                     snapshots, snapshot_at = snapshots + 1, time.perf_counter()
-                elapsed = time.perf_counter() - started
+                elapsed = time.perf_counter() - training_started
                 emit("progress", {
                     "epoch": epoch, "step": step, "steps": total_steps,
                     "loss": round(float(np.mean(losses)), 5), "train_accuracy": round(float(np.mean(hits)), 4),
@@ -111,7 +114,7 @@ def train_job(req: TrainRequest, emit, should_stop, max_seconds: float, max_imag
     metadata = {
         **about,
         "train_count": n,
-        "train_seconds": round(time.perf_counter() - started, 1),
+        "train_seconds": round(time.perf_counter() - training_started, 1),
         "train_accuracy": float(np.mean(hits)),
         "val_accuracy": val_accuracy,
         "val_count": len(val_images),

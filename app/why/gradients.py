@@ -56,8 +56,10 @@ def one_hot(n: int, k: int, cls, dtype) -> np.ndarray:
     return seed
 
 
-def input_gradient(network: Network, x: np.ndarray, cls: int, params: dict | None = None):
-    """d logit[cls] / d input for one image x (C, H, W). Returns: (gradient (C, H, W), logits (K,))."""
+def input_gradient(network: Network, x: np.ndarray, cls: int | None, params: dict | None = None):
+    """d logit[cls] / d input for one image x (C, H, W); cls None: the class this forward pass
+    answers (one pass serves both). Returns: (gradient (C, H, W), logits (K,))."""
     logits, _, caches = forward_cached(network, x[None], params)
+    cls = int(logits[0].argmax()) if cls is None else cls
     grad = backward_to(network, caches, one_hot(1, logits.shape[1], cls, logits.dtype))
     return grad[0], logits[0]

@@ -27,6 +27,11 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 def gradient_map(network: Network, x: np.ndarray, cls: int, times_input: bool = False, params=None) -> np.ndarray:
     """Inputs: x (C, H, W). Returns: (H, W), the channels summed."""
     grad, _ = input_gradient(network, x, cls, params)
+    return channel_sum(grad, x, times_input)
+
+
+def channel_sum(grad: np.ndarray, x: np.ndarray, times_input: bool) -> np.ndarray:
+    """The gradient (or gradient x input) of a (C, H, W) input as one (H, W) map, channels summed."""
     return (grad * x if times_input else grad).sum(axis=0)
 
 
