@@ -4,6 +4,8 @@ set; the checkpoint timeline changes the answer and the maps between epoch 0 and
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -105,3 +107,33 @@ def test_the_timeline_slider_changes_the_answer_and_the_maps_between_epoch_0_and
     assert "epoch=" not in page.url
     assert "finished" in timeline.locator("[data-timeline-label]").text_content()
     assert not page.console.errors
+
+
+def test_the_recipe_chosen_on_the_page_is_the_network_the_server_trains(page):
+    form = page.locator("#train form")
+    form.scroll_into_view_if_needed()
+    page.fill("#train-conv1-filters", "4")
+    page.select_option("#train-conv1-kernel", "3")
+    page.fill("#train-conv2-filters", "8")
+    page.select_option("#train-conv2-kernel", "3")
+    page.fill("#train-dropout", "0.25")
+    page.check("#train-batchnorm")
+    page.fill("#train-batch", "16")
+    page.fill("#train-epochs", "1")
+    page.fill("#train-limit", "60")
+    with page.expect_request(lambda r: r.url.endswith("/api/train") and r.method == "POST") as asked:
+        page.locator("[data-train-start]").click()
+    sent = asked.value.post_data_json
+    assert {k: sent[k] for k in ("conv1_filters", "conv1_kernel", "conv2_filters", "conv2_kernel", "dropout",
+                                 "batchnorm", "batch_size")} == {
+        "conv1_filters": 4, "conv1_kernel": 3, "conv2_filters": 8, "conv2_kernel": 3, "dropout": 0.25,
+        "batchnorm": True, "batch_size": 16}
+    # When it is done the page shows the trained model: read its architecture from the server.
+    expect(page.locator("#model-select")).to_have_value(re.compile(r"^t-[0-9a-f]{10}$"), timeout=60000)
+    model_id = page.locator("#model-select").input_value()
+    layers = page.request.get(f"{page.url.split('#')[0].rstrip('/')}/api/models/{model_id}").json()["layers"]
+    by_name = {layer["name"]: layer for layer in layers}
+    assert (by_name["conv1"]["channels"], by_name["conv1"]["kernel"]) == (4, 3)
+    assert (by_name["conv2"]["channels"], by_name["conv2"]["kernel"]) == (8, 3)
+    assert [layer["kind"] for layer in layers].count("batchnorm") == 2
+    assert by_name["dropout"]["kind"] == "dropout"

@@ -44,7 +44,10 @@ export class TrainPanel {
     return {
       dataset: f.get("dataset"), name: f.get("name") || "", epochs: num("epochs"), limit: num("limit"),
       lr: num("lr"), optimizer: f.get("optimizer"), activation: f.get("activation"), pool: f.get("pool"),
-      augment: f.get("augment") === "on",
+      augment: f.get("augment") === "on", batch_size: num("batch_size"),
+      conv1_filters: num("conv1_filters"), conv1_kernel: num("conv1_kernel"),
+      conv2_filters: num("conv2_filters"), conv2_kernel: num("conv2_kernel"),
+      dropout: num("dropout"), batchnorm: f.get("batchnorm") === "on",
     };
   }
 
