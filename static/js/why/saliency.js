@@ -63,6 +63,7 @@ export class SaliencyView {
     this.canvas = el("canvas", "why-picture");
     this.canvas.dataset.testid = "saliency-map";
     this.canvas.setAttribute("role", "img");
+    this.canvas.setAttribute("aria-label", "Which pixels mattered: drawn over the input once there is a picture");
     this.legend = el("div", "why-legend");
     this.caption = el("p", "why-caption");
     this.note = el("p", "why-note");
