@@ -23,10 +23,38 @@ ID_PATTERN = re.compile(r"^t-[0-9a-f]{10}$")
 MEMORY_CACHE = 8  # models each worker keeps loaded (LeNet: about 250 KB each)
 
 
+class LoadedModels:
+    """Models read from their weights files, the `size` most recently used kept in this worker.
+    A file is read again when its stamp (whatever the caller says identifies its content) changes."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._loaded: OrderedDict[str, tuple[object, Model]] = OrderedDict()
+
+    def forget(self, model_id: str) -> None:
+        self._loaded.pop(model_id, None)
+
+    def get(self, model_id: str, path: Path, stamp: object) -> Model | None:
+        """The model in `path`, from memory if read with this stamp before; None if unreadable."""
+        cached = self._loaded.get(model_id)
+        if cached is not None and cached[0] == stamp:
+            self._loaded.move_to_end(model_id)
+            return cached[1]
+        try:
+            network, metadata = weights.load(path)
+            model = Model(model_id, str(metadata.get("name") or model_id), network, metadata, path)
+        except (weights.WeightsError, TypeError, ValueError):
+            return None
+        self._loaded[model_id] = (stamp, model)
+        while len(self._loaded) > self.size:
+            self._loaded.popitem(last=False)
+        return model
+
+
 class ModelStore:
     def __init__(self, folder: Path, max_count: int = 30):
         self.folder, self.max_count = Path(folder), max_count
-        self._loaded: OrderedDict[str, tuple[float, Model]] = OrderedDict()
+        self._loaded = LoadedModels(MEMORY_CACHE)
 
     def path(self, model_id: str) -> Path:
         return self.folder / f"{model_id}.npz"
@@ -59,23 +87,12 @@ class ModelStore:
         try:
             mtime = path.stat().st_mtime
         except OSError:
-            self._loaded.pop(model_id, None)
+            self._loaded.forget(model_id)
             return None
         if touch and time.time() - mtime > 60:  # refresh the LRU clock at most once a minute per model
             os.utime(path)
-        cached = self._loaded.get(model_id)
-        if cached is not None:
-            self._loaded.move_to_end(model_id)
-            return cached[1]
-        try:
-            network, metadata = weights.load(path)
-            model = Model(model_id, str(metadata.get("name") or model_id), network, metadata, path)
-        except (weights.WeightsError, TypeError, ValueError):
-            return None
-        self._loaded[model_id] = (mtime, model)
-        while len(self._loaded) > MEMORY_CACHE:
-            self._loaded.popitem(last=False)
-        return model
+        # A trained model's file never changes under its id (touching it only moves its clock).
+        return self._loaded.get(model_id, path, stamp=None)
 
     def ids(self) -> list[str]:
         """Every stored model's id, most recently used first."""

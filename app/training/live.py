@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections import OrderedDict
 from pathlib import Path
 
+from ..model_store import LoadedModels
 from ..models import Model
 from ..nn import weights
 from ..nn.network import Network
@@ -41,7 +41,7 @@ class LiveModels:
 
     def __init__(self, jobs_root: Path):
         self.root = Path(jobs_root)
-        self._loaded: OrderedDict[str, tuple[int, Model]] = OrderedDict()
+        self._loaded = LoadedModels(MEMORY_CACHE)
 
     def owns(self, model_id) -> bool:
         return isinstance(model_id, str) and LIVE_ID.match(model_id) is not None
@@ -55,18 +55,6 @@ class LiveModels:
         try:
             stamp = path.stat().st_mtime_ns
         except OSError:
-            self._loaded.pop(model_id, None)
+            self._loaded.forget(model_id)
             return None
-        cached = self._loaded.get(model_id)
-        if cached is not None and cached[0] == stamp:
-            self._loaded.move_to_end(model_id)
-            return cached[1]
-        try:
-            network, metadata = weights.load(path)
-            model = Model(model_id, str(metadata.get("name") or model_id), network, metadata, path)
-        except (weights.WeightsError, TypeError, ValueError):
-            return None
-        self._loaded[model_id] = (stamp, model)
-        while len(self._loaded) > MEMORY_CACHE:
-            self._loaded.popitem(last=False)
-        return model
+        return self._loaded.get(model_id, path, stamp)  # read again after each new snapshot
