@@ -275,7 +275,7 @@ def test_every_control_is_at_least_24_px_square(pages, size, touch):
     page.keyboard.press("Enter")
     panel = page.get_by_test_id("unit-detail")
     expect(panel).to_have_attribute("data-kind", "conv", timeout=10000)
-    assert panel.locator(".channel-picker .chip").count() == 6
+    expect(panel.locator(".channel-picker .chip")).to_have_count(6, timeout=10000)  # the panel may be re-drawn once more
     assert page.evaluate(SMALL_CONTROLS) == []
     page.keyboard.press("Escape")
     page.locator("#layers").evaluate("l => l.querySelectorAll('details').forEach(d => d.open = false)")
