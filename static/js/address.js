@@ -2,6 +2,7 @@
 // start and whenever the hash changes, written shortly after any of its properties change,
 // so a teacher can send a link that opens exactly this view.
 
+import { fitsModel } from "./examples.js";
 import { PROPS, fromHash, toHash } from "./state.js";
 
 // Writing the address on every live answer (20 a second while drawing) would make the
@@ -9,7 +10,7 @@ import { PROPS, fromHash, toHash } from "./state.js";
 // soon enough to share; anything else a person changed is written at once.
 const WRITE_DELAY_MS = 250;
 
-/** Does `unit` exist in `model` (GET /api/models/{id})? The input counts as a 1x28x28 map. */
+/** Does `unit` exist in `model` (GET /api/models/{id})? The input counts as a map of the model's input shape. */
 export function unitExists(unit, model) {
   if (!unit || !model) return false;
   const shape = unit.layer === "input" ? model.input_shape : model.layers?.find((l) => l.name === unit.layer)?.output_shape;
@@ -28,8 +29,8 @@ export function readAddress(hash, modelIds, fallback) {
 
 /**
  * Wire the address to the store. `switchTo(id)` loads a model unless it is the one shown
- * (resolves once its layers are built); `askPixels(bytes, source)` asks for the answer to a
- * 28x28 input. Resolves once the view in the address at start is in place (its answer may
+ * (resolves once its layers are built); `askPixels(bytes, source)` asks for the answer to an
+ * input of the model shown. Resolves once the view in the address at start is in place (its answer may
  * still be on its way).
  */
 export async function wireAddress(store, { modelIds, fallbackModel, switchTo, askPixels }) {
@@ -46,7 +47,7 @@ export async function wireAddress(store, { modelIds, fallbackModel, switchTo, as
     const { modelId, input, selection, explainOpen, ...settings } = readAddress(hash, modelIds, fallbackModel);
     store.set(settings); // hidden layers, before/after views, large type and the like
     await switchTo(modelId);
-    if (input) askPixels(input, "shared");
+    if (fitsModel(input, store.state.model)) askPixels(input, "shared"); // a link made for this model's input
     const unit = unitExists(selection, store.state.model) ? selection : null;
     store.set({ selection: unit, explainOpen: Boolean(unit && explainOpen) });
   };

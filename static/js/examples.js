@@ -15,9 +15,14 @@ export function bytesFromBase64(text) {
   return bytes;
 }
 
-/** The trace of a prepared 28x28 input (an example, or a shared link's). */
-export function predictPixels(api, model, bytes, signal) {
-  return api.predictPixels(model, bytes, signal, false, "full"); // 784 bytes up, the whole trace down
+/** The trace of a prepared input (an example, or a shared link's) of the given C x H x W shape. */
+export function predictPixels(api, model, bytes, signal, shape = [1, 28, 28]) {
+  return api.predictPixels(model, bytes, signal, false, "full", shape); // the bytes up, the whole trace down
+}
+
+/** Are `bytes` a whole input of `model` (GET /api/models/{id}), C x H x W? */
+export function fitsModel(bytes, model) {
+  return Boolean(bytes && model) && bytes.length === model.input_shape.reduce((a, b) => a * b, 1);
 }
 
 /**

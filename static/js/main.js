@@ -17,7 +17,7 @@ import { INITIAL, Store, fromHash } from "./state.js";
 import { decodeTrace, decodeWeights } from "./trace.js";
 import { wireUploads } from "./upload.js";
 import { wireAddress } from "./address.js";
-import { addExamples, predictPixels } from "./examples.js";
+import { addExamples, fitsModel, predictPixels } from "./examples.js";
 import { PadPicture, padIsBlank, stepImages } from "./pad-picture.js";
 import { InkPalette } from "./ink-palette.js";
 import { wireLabs } from "./labs/labs.js";
@@ -138,13 +138,14 @@ async function start() {
     predictions.drop();
     predictions.push(undefined, (signal) => api.upload(store.state.modelId, file, signal), { source: "upload", file });
   };
-  // A prepared 28x28 input: an example ("example") or a shared link's ("shared").
+  // A prepared input: an example ("example") or a shared link's ("shared").
   let pendingPixels = null; // the last prepared input asked for, kept until a model change re-asks it
   const askPixels = (bytes, source) => {
     wanted = source;
     pendingPixels = bytes;
     predictions.drop();
-    predictions.push(undefined, (signal) => predictPixels(api, store.state.modelId, bytes, signal), { source });
+    const shape = store.state.model?.input_shape;
+    predictions.push(undefined, (signal) => predictPixels(api, store.state.modelId, bytes, signal, shape), { source });
   };
   const emptied = () => {
     wanted = "drawing";
@@ -212,7 +213,7 @@ async function start() {
       body.dataset.ready = "true";
       // The same input, the new model: the photo if one was shown, else the drawing.
       if (shown === "upload" && lastFile) askUpload(lastFile);
-      else if (shown === "example" || shown === "shared") askPixels(shownInput, shown);
+      else if ((shown === "example" || shown === "shared") && fitsModel(shownInput, model)) askPixels(shownInput, shown);
       else if (!padIsBlank(pad)) askFinal(pad);
       const weights = await api.weights(id);
       if (store.state.modelId !== id) return;

@@ -92,7 +92,7 @@ const flag = { write: (on) => (on ? "1" : ""), read: (text) => text === "1" };
 export const PROPS = [
   // A checkpoint ("mnist@epoch5") is written as its model, the epoch in its own row below.
   { name: "model", key: "modelId", fallback: null, write: (id) => (id ?? "").replace(/@epoch\d+$/, ""), read: (text) => decodeName(text) || undefined },
-  // The prepared 28x28 input the answer is about (a drawing, a photo or an example).
+  // The prepared input the answer is about (a drawing, a photo or an example), C x H x W bytes.
   {
     name: "in",
     key: "input", // not a store key: the page asks /api/predict with these pixels
@@ -223,9 +223,17 @@ export function encodeInput(bytes) {
   return text;
 }
 
-/** Address text -> the 784 input bytes, or null when it is not a whole 28x28 input. */
-export function decodeInput(text, size = 28 * 28) {
-  if (text.length > 2 * size || !/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null;
+// The largest input a link may carry: a colour picture of 256x256, more than any model served
+// reads. What the model shown reads is checked once it is loaded (address.js).
+export const MAX_INPUT_BYTES = 3 * 256 * 256;
+
+/**
+ * Address text -> the input bytes (C x H x W, as the trace gives them), or null when it is not
+ * a whole input: `size` bytes when given, else any length up to MAX_INPUT_BYTES.
+ */
+export function decodeInput(text, size = null) {
+  const most = size ?? MAX_INPUT_BYTES;
+  if (text.length > 2 * most || !/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null;
   const packed = [];
   for (let i = 0; i < text.length; i += 4) {
     const chunk = text.slice(i, i + 4);
@@ -234,17 +242,18 @@ export function decodeInput(text, size = 28 * 28) {
     packed.push((n >> 16) & 255, (n >> 8) & 255, n & 255);
     packed.length -= 4 - chunk.length; // a chunk of k characters carries k - 1 bytes
   }
-  const bytes = new Uint8Array(size);
+  const bytes = new Uint8Array(most);
   let at = 0;
   for (let i = 0; i < packed.length; i++) {
     if (packed[i] === 0) {
       const run = packed[++i]; // the zeros are already there
-      if (!(run >= 1) || at + run > size) return null;
+      if (!(run >= 1) || at + run > most) return null;
       at += run;
     } else {
-      if (at >= size) return null;
+      if (at >= most) return null;
       bytes[at++] = packed[i];
     }
   }
-  return at === size ? bytes : null;
+  if (at === 0 || (size !== null && at !== size)) return null;
+  return size === null ? bytes.slice(0, at) : bytes;
 }

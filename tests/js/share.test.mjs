@@ -2,7 +2,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 
 import { readAddress, unitExists } from "../../static/js/address.js";
-import { bytesFromBase64 } from "../../static/js/examples.js";
+import { bytesFromBase64, fitsModel } from "../../static/js/examples.js";
 import { fitBox, inkless } from "../../static/js/pad-picture.js";
 import { MAX_SIDE, SMALL_BYTES, fitWithin, keepsTransparency, needsShrinking } from "../../static/js/photo.js";
 
@@ -76,4 +76,15 @@ test("the note speaks of the ink only: a transparent picture has no background o
   const { inkText } = await import("../../static/js/answer.js");
   assert.equal(inkText(true), "dark ink, so the colours were flipped to white ink on black");
   assert.equal(inkText(false), "light ink, read as it is");
+});
+
+test("a shared input is asked for only when it is a whole input of the model shown", () => {
+  const colour = { input_shape: [3, 32, 32] };
+  const digits = { input_shape: [1, 28, 28] };
+  assert.ok(fitsModel(new Uint8Array(3072), colour));
+  assert.ok(!fitsModel(new Uint8Array(3072), digits));
+  assert.ok(fitsModel(new Uint8Array(784), digits));
+  assert.ok(!fitsModel(new Uint8Array(784), colour));
+  assert.ok(!fitsModel(null, digits));
+  assert.ok(!fitsModel(new Uint8Array(784), null));
 });

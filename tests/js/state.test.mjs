@@ -1,7 +1,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 
-import { INITIAL, PROPS, Store, decodeInput, encodeInput, fromHash, sameUnit, toHash, unitFromText, unitToText } from "../../static/js/state.js";
+import { INITIAL, MAX_INPUT_BYTES, PROPS, Store, decodeInput, encodeInput, fromHash, sameUnit, toHash, unitFromText, unitToText } from "../../static/js/state.js";
 
 test("listeners hear only the keys they asked for, once per change", () => {
   const store = new Store(INITIAL);
@@ -116,14 +116,24 @@ test("any input survives the round trip, and is much shorter than plain base64 w
   assert.deepEqual(Array.from(decodeInput(encodeInput(full))), Array.from(full));
 });
 
-test("input text that is not a whole 28x28 picture is refused", () => {
+test("input text that is not a whole input of the size asked for is refused", () => {
   const short = plainBase64(new Uint8Array([0, 255, 0, 255]));
-  assert.equal(decodeInput(short), null); // 510 bytes, not 784
-  assert.equal(decodeInput(plainBase64(new Uint8Array(785).fill(1))), null); // one too many
+  assert.equal(decodeInput(short, 784), null); // 510 bytes, not 784
+  assert.equal(decodeInput(plainBase64(new Uint8Array(785).fill(1)), 784), null); // one too many
+  assert.equal(decodeInput(plainBase64(new Uint8Array(MAX_INPUT_BYTES + 1).fill(1))), null); // past any size
+  assert.equal(decodeInput(""), null); // nothing
   assert.equal(decodeInput(plainBase64(new Uint8Array([0, 0]))), null); // a run of none
   assert.equal(decodeInput("abc$"), null);
   assert.equal(decodeInput("A"), null);
   assert.equal(decodeInput("A".repeat(5000)), null);
+});
+
+test("an input of any model's size travels: a colour 32x32 one whole, its length kept", () => {
+  const bytes = new Uint8Array(3 * 32 * 32).map((_, i) => (i % 7 === 0 ? 0 : (i * 37) % 256));
+  assert.deepEqual(Array.from(decodeInput(encodeInput(bytes))), Array.from(bytes));
+  assert.equal(decodeInput(encodeInput(bytes)).length, 3072);
+  assert.equal(decodeInput(encodeInput(bytes), 3072).length, 3072);
+  assert.equal(decodeInput(encodeInput(bytes), 784), null);
 });
 
 test("units compare by place", () => {

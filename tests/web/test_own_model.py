@@ -227,3 +227,43 @@ def test_axe_finds_nothing_with_the_panel_open_on_a_colour_model(browser, own_se
         expect(page.get_by_role("button", name="Open your own model")).to_be_focused()
     finally:
         context.close()
+
+
+def _link_text(data: bytes) -> str:
+    """A link's `in` value as docs/api.md describes it, written here on its own: base64url without
+    padding of the bytes, each run of zeros written as a zero and the run's length (1..255)."""
+    import base64
+
+    packed, i = bytearray(), 0
+    while i < len(data):
+        if data[i]:
+            packed.append(data[i])
+            i += 1
+            continue
+        run = 0
+        while i < len(data) and data[i] == 0 and run < 255:
+            run, i = run + 1, i + 1
+        packed += bytes([0, run])
+    return base64.urlsafe_b64encode(bytes(packed)).decode().rstrip("=")
+
+
+def test_a_link_carries_the_input_of_a_colour_32x32_model(browser, own_server):
+    """A shared link's input is C x H x W bytes of the model it names, not only 28x28 ones: the
+    page opened at such a link shows that input and onnxruntime's answer for it."""
+    colour = _post_model(own_server, colour_net(seed=11).model().SerializeToString(), "Colour net")
+    y, x = np.mgrid[0:32, 0:32]
+    picture = np.stack([255 * (x < 11), 8 * y, 0 * x]).astype(np.uint8)  # red left third, green rising, no blue
+    context, page = _open(browser, own_server, f"/#model={colour['id']}&in={_link_text(picture.tobytes())}")
+    try:
+        ort = pytest.importorskip("onnxruntime")
+        session = ort.InferenceSession(colour_net(seed=11).model().SerializeToString(), providers=["CPUExecutionProvider"])
+        scores = session.run(None, {"x": (picture[None] / 255).astype(np.float32)})[0][0]
+        expect(page.get_by_test_id("prediction")).to_have_attribute("data-label", str(int(np.argmax(scores))), timeout=15000)
+        reds = page.locator('.map[data-layer="input"] canvas').evaluate_all(
+            "cs => cs.map(c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+            " return [d[(2 * c.width + 2) * 4], d[(2 * c.width + c.width - 3) * 4]]; })")
+        assert reds[0][0] > 200 and reds[0][1] < 50  # R: bright on the left, dark on the right
+        assert max(reds[2]) < 50  # B: dark everywhere sampled
+        assert page.console.errors == []
+    finally:
+        context.close()
