@@ -15,7 +15,7 @@ from ..upload_store import StoreError, check_npz_sizes
 from ..models import Model
 from ..nn import weights
 from ..nn.architecture import Architecture
-from ..onnx_io.errors import OnnxImportError
+from ..onnx_io.errors import NotOnnxError, OnnxImportError
 from ..onnx_io.importer import PREPARATIONS, check_cost, import_onnx
 from .deps import RegistryDep
 from .responses import JSONBytes
@@ -58,6 +58,9 @@ def _read_model(data: bytes, name, classes, preparation, settings):
     else:
         try:
             network, metadata = import_onnx(data, name=name, classes=classes, preparation=preparation)
+        except NotOnnxError:
+            raise StoreError(400, "This file is neither an ONNX model nor a .npz weights file: "
+                                  "choose the .onnx file your network was exported to.") from None
         except OnnxImportError as err:
             raise StoreError(422, f"This model cannot be shown: {err}.") from None
     n_params = sum(int(v.size) for v in network.params.values())

@@ -18,7 +18,7 @@ from onnx import numpy_helper
 
 from . import ops
 from .constants import FOLDABLE, attributes, fold
-from .errors import OnnxImportError, node_error, node_label
+from .errors import NotOnnxError, OnnxImportError, node_error, node_label
 
 MAX_INPUT_SIDE = 1024  # pixels: a trace of a larger picture would not fit a page anyway
 MAX_TENSOR_ELEMENTS = 64_000_000  # a tensor claiming more is a lie or not a model for this page
@@ -53,9 +53,9 @@ def parse(data: bytes) -> onnx.ModelProto:
     try:
         model.ParseFromString(data)
     except (DecodeError, ValueError, RuntimeError) as err:
-        raise OnnxImportError(f"not an ONNX file (its bytes do not decode: {' '.join(str(err).split())})") from None
+        raise NotOnnxError("the file is not an ONNX model (its bytes do not read as one)") from None
     if not model.graph.node:
-        raise OnnxImportError("not an ONNX model: its graph has no nodes")
+        raise NotOnnxError("the file is not an ONNX model (it holds no operations)")
     return model
 
 

@@ -110,6 +110,19 @@ def test_malformed_files_are_4xx(folder, data):
     assert not folder.exists() or not list(folder.iterdir())
 
 
+@pytest.mark.parametrize("data", [b"these bytes are no model", b"\x89PNG\r\n\x1a\n" + bytes(range(64)), b"\x0a\x00"])
+def test_a_file_that_is_no_model_is_400_saying_which_file_to_choose(folder, data):
+    """docs/api.md: 400 for bytes that are not an ONNX file or an archive, in words a student
+    can act on: which file to pick, not the decoder's own wording."""
+    with _client(folder) as client:
+        response = _post(client, data)
+        assert response.status_code == 400, response.text
+        detail = response.json()["detail"]
+        assert detail.startswith("This file is neither an ONNX model nor a .npz weights file")
+        assert "choose the .onnx file" in detail
+        assert not any(word in detail for word in ("ModelProto", "Wire format", "parsing", "protobuf"))
+
+
 def test_npz_zip_bomb_is_refused_before_unpacking(folder):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -159,7 +159,7 @@ def test_a_bad_file_gets_its_sentence_beside_the_control(browser, own_server, tm
         junk.write_bytes(b"these bytes are no model")
         page.get_by_label("Model file (.onnx or .npz)").set_input_files(str(junk))
         page.get_by_role("button", name="Open it").click()
-        expect(message).to_contain_text("This model cannot be shown: not an ONNX file", timeout=15000)
+        expect(message).to_contain_text("This file is neither an ONNX model nor a .npz weights file", timeout=15000)
         expect(message).to_have_attribute("data-kind", "error")
         assert len(sent) == 1
         expect(page.locator("#status")).to_have_text("")
