@@ -8,7 +8,9 @@ Layouts, chosen by measurement (``bench/bench_engine.py``):
   image yields the output already in (N, F, H', W') order, and gathering the patches copies
   runs of W' contiguous values instead of runs of KW;
 - backward: col2im puts the batch axis last, so each of the KH*KW strided additions moves
-  rows of W'*N contiguous values instead of W' (about three times faster at N = 64).
+  rows of W'*N contiguous values instead of W' (about three times faster at N = 64);
+- one image at stride 1 (the trace, ``SingleConv``): "full-width" patches, one contiguous run
+  per kernel tap, into buffers kept between calls, so a call makes four NumPy calls.
 """
 
 from __future__ import annotations
@@ -116,7 +118,6 @@ def conv2d_input_gradient(dout, cache):
     dcols = win.reshape(n, f * kh * kw, h * wd)  # a copy
     turned = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(c, f * kh * kw)  # (C, F*KH*KW), a copy
     return (turned @ dcols).reshape(n, c, h, wd)
-
 
 
 WORKSPACE_LIMIT = 1 << 20  # bytes: larger one-image workspaces are made for one call and dropped

@@ -65,7 +65,6 @@ def maxpool_forward(x, kernel, stride, pad=0):
     return out.reshape(out_shape), (x.shape, argmax.reshape(out_shape), kernel, stride, pad)
 
 
-
 def maxpool_single(x, kernel, stride, pad=0):
     """One image, for the trace: x (C, H, W). Returns: out and argmax (C, H', W'), as
     maxpool_forward gives them for a batch of one, in fewer NumPy calls: when the windows tile
@@ -83,6 +82,7 @@ def maxpool_single(x, kernel, stride, pad=0):
     out = np.maximum.reduce(cand, axis=0)  # (C*H'*W',)
     argmax = (kk - 1) - np.maximum.reduce((cand == out) * _first_weights(kk), axis=0)  # as maxpool_forward
     return out.reshape(c, ho, wo), argmax.reshape(c, ho, wo)
+
 
 def maxpool_backward(dout, cache):
     """Inputs: dout (N, C, H', W'). Returns: dx (N, C, H, W), nonzero only at each window's winner."""
