@@ -10,7 +10,10 @@
    computing every layer's output and the max-pool indices, as our trace does (the exported
    graph with every layer as an output, and each MaxPool's optional Indices output too), and
    against the same trace by the engine of an earlier commit (``--before``, default the one
-   before the engine-speed work), the four taking turns (onnxruntime once more without the indices, as this bench timed it before). Target ratio <= 1.0.
+   before the engine-speed work), taking turns (onnxruntime once more without the indices, as this
+   bench timed it before, and once with the weighted inputs too, all that our trace returns).
+   Target ratio <= 1.0. Then where the time goes: our layers one by one against onnxruntime's
+   per-node profile.
 3. Import time of an ONNX file of about 5 MB (a wide conv and dense chain). Target < 1 s.
 Writes bench/results/onnx.md.
 """
@@ -24,8 +27,11 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse
 import datetime
+import itertools
+import json
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -88,6 +94,51 @@ def with_pool_indices(model):
     return model
 
 
+def with_weighted_inputs(model):
+    """The graph with each conv's and dense layer's output before its activation asked for too:
+    our trace keeps those (the weighted inputs); the runtime then cannot fuse the activation."""
+    outputs = {o.name for o in model.graph.output}
+    for node in model.graph.node:
+        if node.op_type in ("Conv", "Gemm") and node.output[0] not in outputs:
+            outputs.add(node.output[0])
+            model.graph.output.append(helper.make_tensor_value_info(node.output[0], TensorProto.FLOAT, None))
+    return model
+
+
+def per_layer(net: Network, x: np.ndarray, reps: int) -> tuple[list[tuple[str, float]], list[tuple[str, float]], float]:
+    """Where the time goes: the median microseconds of each of our layers inside whole traces,
+    and onnxruntime's own profile of the graph with the indices (median per node, and the
+    median of its whole run, whose rest is the session's own work around the nodes)."""
+    params, times = net.params, [[] for _ in net.layers]
+    clock = time.perf_counter
+    for _ in range(reps):
+        a = np.ascontiguousarray(x, dtype=np.float32)
+        for i, layer in enumerate(net.layers):
+            t0 = clock()
+            a = layer.trace_single(a, params)[0]
+            times[i].append(clock() - t0)
+    ours = [(layer.name, statistics.median(t) * 1e6) for layer, t in zip(net.layers, times)]
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    options.enable_profiling = True
+    options.profile_file_prefix = str(Path(tempfile.mkdtemp()) / "ort")
+    model = with_pool_indices(export_network(net, every_layer=True))
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    names = [o.name for o in session.get_outputs()]
+    for _ in range(reps):
+        session.run(names, {"input": x[None]})
+    events = json.loads(Path(session.end_profiling()).read_text())
+    nodes: dict[str, list[float]] = {}
+    runs = []
+    for e in events:
+        if e.get("cat") == "Node" and e["name"].endswith("_kernel_time"):
+            nodes.setdefault(e["name"].removesuffix("_kernel_time"), []).append(e["dur"])
+        elif e.get("cat") == "Session" and e["name"] == "model_run":
+            runs.append(e["dur"])
+    theirs = [(name, statistics.median(d)) for name, d in nodes.items()]
+    return ours, theirs, statistics.median(runs)
+
+
 def trace_timing(reps: int, revision: str) -> dict[str, float]:
     """Median microseconds per one-image trace: ours, the earlier commit's, onnxruntime's (with
     the max-pool indices, as the target is set, and without them, as this bench once timed it)."""
@@ -109,6 +160,7 @@ def trace_timing(reps: int, revision: str) -> dict[str, float]:
         "ours": lambda: net.trace(x), "before": lambda: old.trace(x),
         "onnxruntime": session_run(with_pool_indices(export_network(net, every_layer=True))),
         "onnxruntime without indices": session_run(export_network(net, every_layer=True)),
+        "onnxruntime with weighted inputs": session_run(with_weighted_inputs(with_pool_indices(export_network(net, every_layer=True)))),
     }
     times: dict[str, list[float]] = {key: [] for key in runs}
     for _ in range(200):
@@ -154,6 +206,9 @@ def main() -> int:
     rows = agreement()
     us = trace_timing(args.reps, args.before)
     ours, theirs, before = us["ours"], us["onnxruntime"], us["before"]
+    shipped = load_model("mnist").network
+    x = np.random.default_rng(1).uniform(0, 1, (1, 28, 28)).astype(np.float32)
+    our_layers, their_nodes, their_run = per_layer(shipped, x, min(args.reps, 2000))
     mb, seconds = import_timing()
     load = os.getloadavg()[0]
     lines = [
@@ -166,17 +221,33 @@ def main() -> int:
         "|---|---|---|",
         *[f"| {label} | {n} | {worst:.2e} |" for label, n, worst in rows],
         "",
-        "LeNet-5 trace of one image, median of the four taking turns:",
+        "LeNet-5 trace of one image, median of the five taking turns in a new order every round:",
         "",
         "| engine | us | against onnxruntime |",
         "|---|---|---|",
         f"| onnxruntime, every layer's output and the max-pool indices | {theirs:.1f} | 1.00 |",
         f"| onnxruntime, every layer's output without the indices | {us['onnxruntime without indices']:.1f} | "
         f"{us['onnxruntime without indices'] / theirs:.2f} |",
+        f"| onnxruntime, every layer's output, the indices and the weighted inputs (all our trace returns) | "
+        f"{us['onnxruntime with weighted inputs']:.1f} | {us['onnxruntime with weighted inputs'] / theirs:.2f} |",
         f"| ours before (commit {args.before}) | {before:.1f} | {before / theirs:.2f} |",
         f"| ours now | {ours:.1f} | {ours / theirs:.2f} (target <= 1.0) |",
         "",
-        f"Now against before: {ours / before:.2f} of the time ({before / ours:.2f}x faster).",
+        f"Now against before: {ours / before:.2f} of the time ({before / ours:.2f}x faster). "
+        f"Ours against onnxruntime returning all our trace returns: {ours / us['onnxruntime with weighted inputs']:.2f}.",
+        "",
+        "Where the time goes (medians, one engine at a time, so warmer than the turns above): each of our "
+        "layers inside whole traces, and onnxruntime's own profile of its graph with the indices (its "
+        "optimiser fuses and reorders nodes; its run adds the session's work around the nodes):",
+        "",
+        "| our layer | us | | onnxruntime node | us |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {a[0] if a else ''} | {f'{a[1]:.1f}' if a else ''} | | {b[0] if b else ''} | {f'{b[1]:.1f}' if b else ''} |"
+            for a, b in itertools.zip_longest(our_layers, their_nodes)
+        ],
+        f"| all layers | {sum(t for _, t in our_layers):.1f} | | all nodes (whole run) | "
+        f"{sum(t for _, t in their_nodes):.1f} ({their_run:.1f}) |",
         "",
         f"Import of a {mb:.1f} MB ONNX file: {seconds * 1000:.0f} ms (target < 1 s).",
         "",

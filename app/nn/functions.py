@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 LEAKY_SLOPE = 0.01
@@ -38,6 +40,21 @@ def activation_forward(z, kind, slope=LEAKY_SLOPE):
     raise ValueError(f"unknown activation {kind!r}")
 
 
+@functools.lru_cache(maxsize=64)
+def _zeros(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    zeros = np.zeros(shape, dtype)
+    zeros.flags.writeable = False  # shared by every call of that shape: nobody may write it
+    return zeros
+
+
+def activation_single(z, kind, slope=LEAKY_SLOPE):
+    """activation_forward for one image's layer, in a fresh array: ReLU against a kept array
+    of zeros of that shape (half the time of allocating one; a trace makes one per layer)."""
+    if kind == "relu":
+        return np.maximum(z, _zeros(z.shape, z.dtype))
+    return activation_forward(z, kind, slope)
+
+
 def activation_backward(dout, z, a, kind, slope=LEAKY_SLOPE):
     """Gradient through the activation, given its input z and output a."""
     if kind == "relu":
@@ -62,6 +79,15 @@ def softmax_forward(z):
     e = z - z.max(axis=-1, keepdims=True)  # the largest logit becomes 0: exp cannot overflow
     np.exp(e, out=e)
     e /= e.sum(axis=-1, keepdims=True)
+    return e
+
+
+def softmax_single(z):
+    """Inputs: logits z (K,). Returns: probabilities (K,), as softmax_forward for one row, in
+    fewer calls (the reductions called directly: the array methods add a Python layer)."""
+    e = z - np.maximum.reduce(z)
+    np.exp(e, out=e)
+    e /= np.add.reduce(e)
     return e
 
 

@@ -43,9 +43,6 @@ class Network:
         self.architecture = architecture
         self.params = {k: np.ascontiguousarray(v, dtype=DTYPE) for k, v in params.items()}
         self.layers = architecture.build()
-        # Layers whose trace carries a weighted input or max-pool winners, found once: a
-        # one-image trace is small enough for per-layer Python overhead to count.
-        self._traced = [len(layer.sends) > 1 for layer in self.layers]
 
     @classmethod
     def initialise(cls, architecture: Architecture, seed: int = 0) -> Network:
@@ -118,23 +115,22 @@ class Network:
 
     def trace(self, x: np.ndarray, params: dict | None = None, masks: dict | None = None) -> list[LayerTrace]:
         """Every intermediate result for one image x (C, H, W), in layer order, at inference.
-        ``params`` and ``masks`` as in ``forward``; a mask zeroes the weighted input too."""
-        a = np.asarray(x, dtype=DTYPE)[None]  # (1, C, H, W)
+        ``params`` and ``masks`` as in ``forward``; a mask zeroes the weighted input too.
+
+        Each layer's ``trace_single`` works without the batch axis: a one-image trace is bound
+        by the number of NumPy calls, and adding and taking off that axis would be two more
+        per layer."""
+        a = np.ascontiguousarray(x, dtype=DTYPE)  # (C, H, W)
         params = self.params if params is None else params
         traces = []
-        for i, (layer, traced) in enumerate(zip(self.layers, self._traced)):
-            out, cache = layer.forward(a, params, "infer")
-            if traced:
-                z, argmax = layer.traced(cache)
-                z = None if z is None else z[0]
-                argmax = None if argmax is None else argmax[0]
-            else:
-                z = argmax = None
+        for i, layer in enumerate(self.layers):
+            out, z, argmax = layer.trace_single(a, params)
             if masks and i in masks:
-                out = out * masks[i]
-                z = None if z is None else z * masks[i][0]
+                mask = masks[i][0]  # (C, 1, 1) or (D,)
+                out = out * mask
+                z = None if z is None else z * mask
             # (name, kind, output, weighted_input, argmax): positional, as keyword arguments make
             # the dataclass constructor four times slower (0.6 us more per layer).
-            traces.append(LayerTrace(layer.name, layer.kind, out[0], z, argmax))
+            traces.append(LayerTrace(layer.name, layer.kind, out, z, argmax))
             a = out
         return traces

@@ -65,6 +65,25 @@ def maxpool_forward(x, kernel, stride, pad=0):
     return out.reshape(out_shape), (x.shape, argmax.reshape(out_shape), kernel, stride, pad)
 
 
+def maxpool_single(x, kernel, stride, pad=0):
+    """One image, for the trace: x (C, H, W). Returns: out and argmax (C, H', W'), as
+    maxpool_forward gives them for a batch of one, in fewer NumPy calls: when the windows tile
+    the map (stride K, no padding) the candidates are a reshape of x, not a strided view."""
+    c, h, w = x.shape
+    ho, wo = 1 + (h + 2 * pad - kernel) // stride, 1 + (w + 2 * pad - kernel) // stride
+    kk = kernel * kernel
+    if stride == kernel and not pad:
+        if h != ho * kernel or w != wo * kernel:
+            x = x[:, : ho * kernel, : wo * kernel]  # the partial windows at the far edges are dropped
+        tiles = x.reshape(c, ho, kernel, wo, kernel)  # (C, H', K, W', K)
+        cand = tiles.transpose(2, 4, 0, 1, 3).reshape(kk, c * ho * wo)  # (K*K, C*H'*W'), a copy
+    else:
+        cand = candidates(zero_pad(x[None], pad, -np.inf) if pad else x[None], kernel, stride)  # (K*K, C*H'*W')
+    out = np.maximum.reduce(cand, axis=0)  # (C*H'*W',)
+    argmax = (kk - 1) - np.maximum.reduce((cand == out) * _first_weights(kk), axis=0)  # as maxpool_forward
+    return out.reshape(c, ho, wo), argmax.reshape(c, ho, wo)
+
+
 def maxpool_backward(dout, cache):
     """Inputs: dout (N, C, H', W'). Returns: dx (N, C, H, W), nonzero only at each window's winner."""
     x_shape, argmax, kernel, stride, pad = cache

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
-from ..conv import conv2d_backward, conv2d_forward, conv2d_input_gradient
+from ..conv import WORKSPACE_LIMIT, SingleConv, conv2d_backward, conv2d_forward, conv2d_input_gradient
 from .base import Reads, Weighted, register
 from .fused import check_activation
 
@@ -19,6 +21,10 @@ class Conv(Weighted):
         "Each map slides one small filter over every map below, multiplying and adding the values "
         "under it, plus a bias: a map lights up where its pattern appears."
     )
+
+    def __init__(self, spec, in_shape):
+        super().__init__(spec, in_shape)
+        self._kept = threading.local()  # per thread: the SingleConv of the last shape traced
 
     @classmethod
     def check(cls, spec):
@@ -50,6 +56,20 @@ class Conv(Weighted):
     def linear_forward(self, x, w, b):
         s = self.spec
         return conv2d_forward(x, w, b, s.stride, s.padding, s.dilation)
+
+    def linear_single(self, x, w, b):
+        s = self.spec
+        if s.stride != 1:
+            return super().linear_single(x, w, b)  # the full-width patches need stride 1
+        kept = self._kept
+        key = (x.shape, w.shape, x.dtype, w.dtype)
+        if getattr(kept, "key", None) != key:
+            # Keyed on shapes and types only: the weights are arguments of every call, never kept.
+            conv = SingleConv(x.shape, w.shape, np.result_type(x, w), s.padding, s.dilation)
+            if conv.nbytes > WORKSPACE_LIMIT:
+                return conv(x, w, b)  # a large layer: its buffers are not worth keeping
+            kept.conv, kept.key = conv, key
+        return kept.conv(x, w, b)
 
     def linear_backward(self, dz, cache, need_dx):
         return conv2d_backward(dz, cache, need_dx)

@@ -41,6 +41,11 @@ class Dense(Weighted):
     def linear_forward(self, x, w, b):
         return fn.dense_forward(x, w, b)
 
+    def linear_single(self, x, w, b):
+        z = np.dot(x, w)  # (D_out,): a vector-matrix product, no batch axis to add and take off
+        z += b
+        return z
+
     def linear_backward(self, dz, cache, need_dx):
         return fn.dense_backward(dz, cache, need_dx)
 

@@ -27,6 +27,9 @@ class Flatten(Layer):
     def forward(self, x, params, mode):
         return x.reshape(x.shape[0], -1), x.shape  # (N, C*H*W)
 
+    def trace_single(self, x, params):
+        return x.reshape(-1), None, None  # a view, as forward's
+
     def backward(self, dout, cache, need_dx=True):
         return dout.reshape(cache), {}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..pool import maxpool_backward, maxpool_forward
+from ..pool import maxpool_backward, maxpool_forward, maxpool_single
 from .base import register
 from .pooling import WindowPool
 
@@ -27,6 +27,11 @@ class MaxPool(WindowPool):
 
     def traced(self, cache):
         return None, cache[1]  # argmax (N, C, H', W'): flat index ky*K + kx of each winner
+
+    def trace_single(self, x, params):
+        s = self.spec
+        out, argmax = maxpool_single(x, s.kernel, s.stride, s.padding)
+        return out, None, argmax
 
     def explain(self, unit, below, out, params, trace):
         window, origin, in_padding = self.window_of(unit, below, -np.inf)
