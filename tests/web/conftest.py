@@ -22,6 +22,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LAPTOP = {"width": 1366, "height": 768}
+MAX_MODEL_BYTES = 200_000  # the session server's limit on an uploaded model: a "too large" file is cheap to make
 
 
 def _require_browser():
@@ -58,8 +59,18 @@ def start_app(target: str = "app.main:app", models_folder: Path | None = None, e
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    """Base URL of the app, started once for the session in a subprocess."""
-    yield from start_app(models_folder=tmp_path_factory.mktemp("uploaded-models"))
+    """Base URL of the app, started once for the session in a subprocess. It keeps at most two
+    uploaded models of at most MAX_MODEL_BYTES each, so that the tests of uploads reach both
+    limits cheaply (no other test uploads a model, and uploads are not listed with the models)."""
+    limits = {"CNNVIS_MAX_UPLOADED_MODELS": "2", "CNNVIS_MAX_MODEL_BYTES": str(MAX_MODEL_BYTES)}
+    yield from start_app(models_folder=tmp_path_factory.mktemp("uploaded-models"), env=limits)
+
+
+@pytest.fixture(scope="session")
+def extra_server(tmp_path_factory):
+    """Base URL of the app serving the test models of tests/web/extra_models_app.py (a colour
+    model, the default; the digits model beside a LeNet whose conv2 pads), started once."""
+    yield from start_app("tests.web.extra_models_app:app", models_folder=tmp_path_factory.mktemp("extra-uploads"))
 
 
 @pytest.fixture(scope="session")

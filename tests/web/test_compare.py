@@ -17,7 +17,7 @@ from app.models import load_model
 from app.models.checkpoints import load_checkpoint
 from app.nn.receptive import receptive_field
 
-from .conftest import LAPTOP, start_app
+from .conftest import LAPTOP
 from .helpers import SEVEN, cells_drawn, draw_settled, whole_cells
 
 pytest.importorskip("playwright")
@@ -205,14 +205,9 @@ def test_a_drawing_is_prepared_for_each_network_its_own_way(browser, server):
     page.context.close()
 
 
-@pytest.fixture(scope="module")
-def differing_server():
-    """The shipped digits model beside a LeNet whose conv2 pads (tests/web/compare_app.py)."""
-    yield from start_app("tests.web.compare_app:app")
-
-
-def test_networks_that_differ_are_traced_where_alike_and_the_difference_said(browser, differing_server):
-    page = _open(browser, differing_server, "compare=padded")
+def test_networks_that_differ_are_traced_where_alike_and_the_difference_said(browser, extra_server):
+    # The shipped digits model beside a LeNet whose conv2 pads (tests/web/extra_models_app.py).
+    page = _open(browser, extra_server, "model=mnist&compare=padded")
     _show_example(page)
     trace = page.get_by_test_id("compare-trace")
     # conv1 and pool1 read alike: the same cells on both sides.
