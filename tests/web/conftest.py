@@ -50,7 +50,9 @@ def start_app(target: str = "app.main:app", models_folder: Path | None = None, e
     if models_folder is not None:
         environment["CNNVIS_UPLOADED_MODELS_DIR"] = str(models_folder)
     try:
-        server = LiveServer(uvicorn_app(target), env=environment)
+        # A bound for a server that hangs (one that exits is seen at once): generous, since on a
+        # machine shared with other work importing the app alone can take most of a minute.
+        server = LiveServer(uvicorn_app(target), env=environment, ready_within=120)
     except ServerDidNotStart as problem:
         pytest.fail(f"the app {target} did not start: {problem}")
     with server:
