@@ -17,7 +17,6 @@ import argparse
 import base64
 import http.client
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,9 +24,10 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from api_harness import free_port  # bench/ is on sys.path when this runs as a script
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from live_server import LiveServer, cnnvis_serve  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "server_cpu.md"
 HEADERS = {"Content-Type": "application/json", "Accept-Encoding": "gzip"}
 
@@ -48,23 +48,8 @@ def server_cpu_s(pid: int) -> float:
 
 def measure(root: Path, bodies: list[bytes], requests: int) -> dict:
     """CPU microseconds per request of one `cnnvis serve` worker started from root."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                               cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                probe.request("GET", "/healthz")
-                if probe.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"cnnvis serve from {root} did not start")
-            time.sleep(0.2)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    with LiveServer(cnnvis_serve(), cwd=root, ready_within=180) as server:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
 
         def ask(i: int) -> int:
             conn.request("POST", "/api/predict", body=bodies[i % len(bodies)], headers=HEADERS)
@@ -76,17 +61,10 @@ def measure(root: Path, bodies: list[bytes], requests: int) -> dict:
 
         for i in range(200):  # warm-up
             ask(i)
-        before, started = server_cpu_s(process.pid), time.perf_counter()
+        before, started = server_cpu_s(server.pid), time.perf_counter()
         down = sum(ask(i) for i in range(requests))
-        cpu, wall = server_cpu_s(process.pid) - before, time.perf_counter() - started
+        cpu, wall = server_cpu_s(server.pid) - before, time.perf_counter() - started
         return {"cpu_us": cpu * 1e6 / requests, "wall_ms": wall * 1e3 / requests, "down_bytes": down / requests}
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def main() -> int:

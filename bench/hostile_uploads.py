@@ -21,7 +21,6 @@ import http.client
 import io
 import os
 import platform
-import subprocess
 import sys
 import threading
 import time
@@ -191,42 +190,12 @@ RUNS = {
 }
 
 
-def start_server(settings: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from api_harness import free_port, get
-
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        cwd=ROOT,
-        env={**os.environ, **settings},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.perf_counter() + 60
-    while time.perf_counter() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("cnnvis serve exited before answering")
-        try:
-            if get(port, "/healthz", timeout=0.5)[0] == 200:
-                return process, f"http://127.0.0.1:{port}"
-        except OSError:
-            pass
-        time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("cnnvis serve did not answer /healthz within 60 s")
-
-
 def measure_with(settings: dict[str, str]) -> dict:
-    process, base_url = start_server(settings)
-    try:
-        return measure_upload_memory(base_url, process.pid)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    sys.path.insert(0, str(ROOT / "tests"))
+    from live_server import LiveServer, cnnvis_serve
+
+    with LiveServer(cnnvis_serve("--workers", "1"), env=settings) as server:
+        return measure_upload_memory(server.url, server.pid)
 
 
 def table(name: str, figures: dict, verdicts: dict) -> list[str]:

@@ -5,14 +5,10 @@ missing browser is a failure."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from live_server import LiveServer, ServerDidNotStart, uvicorn_app
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -26,6 +22,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LAPTOP = {"width": 1366, "height": 768}
+MAX_MODEL_BYTES = 200_000  # the session server's limit on an uploaded model: a "too large" file is cheap to make
 
 
 def _require_browser():
@@ -44,56 +41,38 @@ def _require_browser():
         pytest.skip(problem)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_app(target: str = "app.main:app", models_folder: Path | None = None, env: dict | None = None):
     """Serve the ASGI app `target` under uvicorn on a free port; a generator that yields its base
     URL once /healthz answers and stops the server when closed. `models_folder` is where uploaded
     models are kept (CNNVIS_UPLOADED_MODELS_DIR), so a test's uploads never land in the user's."""
     _require_browser()
-    port = _free_port()
-    environment = {**os.environ, **(env or {})}
+    environment = dict(env or {})
     if models_folder is not None:
         environment["CNNVIS_UPLOADED_MODELS_DIR"] = str(models_folder)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-            pytest.fail(f"the app {target} did not start:\n{output[-3000:]}")
-        time.sleep(0.1)
     try:
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        # A bound for a server that hangs (one that exits is seen at once): generous, since on a
+        # machine shared with other work importing the app alone can take most of a minute.
+        server = LiveServer(uvicorn_app(target), env=environment, ready_within=120)
+    except ServerDidNotStart as problem:
+        pytest.fail(f"the app {target} did not start: {problem}")
+    with server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    """Base URL of the app, started once for the session in a subprocess."""
-    yield from start_app(models_folder=tmp_path_factory.mktemp("uploaded-models"))
+    """Base URL of the app, started once for the session in a subprocess. It keeps at most two
+    uploaded models of at most MAX_MODEL_BYTES each, so that the tests of uploads reach both
+    limits cheaply (no other test uploads a model, and uploads are not listed with the models)."""
+    limits = {"CNNVIS_MAX_UPLOADED_MODELS": "2", "CNNVIS_MAX_MODEL_BYTES": str(MAX_MODEL_BYTES)}
+    yield from start_app(models_folder=tmp_path_factory.mktemp("uploaded-models"), env=limits)
+
+
+@pytest.fixture(scope="session")
+def extra_server(tmp_path_factory):
+    """Base URL of the app serving the test models of tests/web/extra_models_app.py (a colour
+    model, the default; the digits model beside a LeNet whose conv2 pads), started once."""
+    yield from start_app("tests.web.extra_models_app:app", models_folder=tmp_path_factory.mktemp("extra-uploads"))
 
 
 @pytest.fixture(scope="session")
@@ -116,13 +95,30 @@ class Console:
         page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
 
 
-@pytest.fixture
-def page(browser, server):
-    """A fresh page on the app at laptop size, ready (the model's layers built)."""
+@pytest.fixture(scope="session")
+def laptop_context(browser):
+    """One browser context at laptop size for every test's `page`. Each test still gets a page
+    of its own (its own document, scripts, listeners and console); what the pages share is the
+    HTTP cache, so the page's 80-odd scripts and style sheets are revalidated, not sent again,
+    and a page is ready about a second sooner. The page keeps no cookies or storage of its own:
+    its state is in its address."""
     context = browser.new_context(viewport=LAPTOP)
+    yield context
+    context.close()
+
+
+def open_ready(context, url: str):
+    """A new page of `context` on `url`, once ready (the model's layers built), its console watched."""
     pg = context.new_page()
     pg.console = Console(pg)
-    pg.goto(f"{server}/")
+    pg.goto(url)
     pg.wait_for_selector("body[data-ready=true]", timeout=15000)
+    return pg
+
+
+@pytest.fixture
+def page(laptop_context, server):
+    """A fresh page on the app at laptop size, ready (the model's layers built)."""
+    pg = open_ready(laptop_context, f"{server}/")
     yield pg
-    context.close()
+    pg.close()

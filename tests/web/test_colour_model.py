@@ -12,7 +12,7 @@ from PIL import Image
 from app.nn.architecture import COLOUR32
 from app.nn.receptive import receptive_field
 
-from .conftest import LAPTOP, Console, start_app
+from .conftest import LAPTOP, Console
 from .helpers import draw_settled, unit_point
 
 pytest.importorskip("playwright")
@@ -20,8 +20,9 @@ from playwright.sync_api import expect
 
 
 @pytest.fixture(scope="module")
-def colour_server(tmp_path_factory):
-    yield from start_app("tests.web.colour_app:app", models_folder=tmp_path_factory.mktemp("colour-uploads"))
+def colour_server(extra_server):
+    """The app serving the test colour model as its default (tests/web/extra_models_app.py)."""
+    return extra_server
 
 
 def _stripes(tmp_path):

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
-import time
 import urllib.request
 
 import numpy as np
@@ -20,7 +17,7 @@ from app.models import load_model
 from app.models.checkpoints import load_checkpoint
 from app.nn.receptive import receptive_field
 
-from .conftest import LAPTOP, ROOT, _free_port, _require_browser
+from .conftest import LAPTOP
 from .helpers import SEVEN, cells_drawn, draw_settled, whole_cells
 
 pytest.importorskip("playwright")
@@ -208,33 +205,9 @@ def test_a_drawing_is_prepared_for_each_network_its_own_way(browser, server):
     page.context.close()
 
 
-@pytest.fixture(scope="module")
-def differing_server():
-    """The shipped digits model beside a LeNet whose conv2 pads (tests/web/compare_app.py)."""
-    _require_browser()
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tests.web.compare_app:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("the compare test app did not start")
-            time.sleep(0.1)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
-def test_networks_that_differ_are_traced_where_alike_and_the_difference_said(browser, differing_server):
-    page = _open(browser, differing_server, "compare=padded")
+def test_networks_that_differ_are_traced_where_alike_and_the_difference_said(browser, extra_server):
+    # The shipped digits model beside a LeNet whose conv2 pads (tests/web/extra_models_app.py).
+    page = _open(browser, extra_server, "model=mnist&compare=padded")
     _show_example(page)
     trace = page.get_by_test_id("compare-trace")
     # conv1 and pool1 read alike: the same cells on both sides.

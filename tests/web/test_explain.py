@@ -10,6 +10,7 @@ import pytest
 
 from app.models import load_model
 
+from .conftest import open_ready
 from .helpers import SEVEN, draw_settled, input_seen, unit_point
 
 pytest.importorskip("playwright")
@@ -29,10 +30,30 @@ def _trace(network, page):
     return {t.name: t for t in network.trace(input_seen(page))}
 
 
-def _drawn_seven(page):
-    # The answer to the finished stroke, not one from the middle of it: the tests compare the
-    # panel with a forward pass of the input the page shows, which must be the last one.
+@pytest.fixture(scope="module")
+def seven_address(laptop_context, server):
+    """The address of a page with a seven drawn on its pad. The address holds the prepared input
+    (the page's state is its address), so each test opens the seven in a fresh page of its own
+    without drawing it again."""
+    page = open_ready(laptop_context, f"{server}/")
     draw_settled(page, SEVEN)
+    page.wait_for_function("() => location.hash.includes('in=')", timeout=10000)
+    url = page.url
+    page.close()
+    return url
+
+
+@pytest.fixture
+def page(laptop_context, seven_address):
+    """A fresh page opened on the seven's address, ready."""
+    pg = open_ready(laptop_context, seven_address)
+    yield pg
+    pg.close()
+
+
+def _drawn_seven(page):
+    # The seven's answer has landed: the tests compare the panel with a forward pass of the
+    # input the page shows, which must be the one answered.
     expect(page.get_by_test_id("prediction")).to_have_attribute("data-label", "7", timeout=10000)
 
 

@@ -75,6 +75,28 @@ def _owner_at(page, x, y):
     )
 
 
+# Sets window.__fitted once the page has fitted its layout (the "cnnvis:layout" event layout.js
+# sends after a resize settles) at the given window size.
+_WATCH_FIT = """([width, height]) => {
+  window.__fitted = false;
+  const seen = () => {
+    if (innerWidth !== width || innerHeight !== height) return;
+    document.removeEventListener("cnnvis:layout", seen);
+    window.__fitted = true;
+  };
+  document.addEventListener("cnnvis:layout", seen);
+}"""
+
+
+def _resize_and_fit(page, width, height):
+    """Set the window size and wait until the layout has been fitted to it."""
+    if page.viewport_size == {"width": width, "height": height}:
+        return  # no resize, nothing to fit again
+    page.evaluate(_WATCH_FIT, [width, height])
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_function("() => window.__fitted === true", timeout=10000)
+
+
 def _no_sideways_scroll(page):
     width = page.evaluate("document.documentElement.clientWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
@@ -122,8 +144,7 @@ def test_overview_fits_the_whole_network_on_small_projectors(browser, server):
     expect(page.locator("#overview-toggle")).to_have_attribute("aria-pressed", "true")
     assert "overview=1" in page.evaluate("location.hash")
     for width, height in (LAPTOP, (1280, 800), (1024, 768)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(300)  # the layout is fitted on the next frame after a resize
+        _resize_and_fit(page, width, height)
         bottoms = [row.bounding_box() for row in page.locator("section.layer").all()]
         assert all(b["y"] >= 0 and b["y"] + b["height"] <= height for b in bottoms), (width, height)
         # Each layer's maps stay on one line: the last map beside the first, not under it.

@@ -20,20 +20,18 @@ from app.nn.receptive import receptive_field
 from app.onnx_io.importer import import_onnx
 from onnx_io_graphs import colour_net, tiny_net
 
-from .conftest import LAPTOP, Console, start_app
+from .conftest import LAPTOP, MAX_MODEL_BYTES, Console
 from .helpers import cells_drawn, draw_settled, unit_point, whole_cells
 from .test_layout import SMALL_CONTROLS
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
 
-MAX_MODEL_BYTES = 200_000  # small, so a "too large" file is cheap to make
-
 
 @pytest.fixture(scope="module")
-def own_server(tmp_path_factory):
-    env = {"CNNVIS_MAX_UPLOADED_MODELS": "2", "CNNVIS_MAX_MODEL_BYTES": str(MAX_MODEL_BYTES)}
-    yield from start_app(models_folder=tmp_path_factory.mktemp("own-models"), env=env)
+def own_server(server):
+    """The session's server: it keeps two uploads at most, of MAX_MODEL_BYTES each."""
+    return server
 
 
 def _colour_onnx(tmp_path) -> tuple[bytes, object]:

@@ -16,7 +16,7 @@ from PIL import Image
 from app.models import load_model
 
 from .conftest import LAPTOP
-from .helpers import SEVEN, draw, unit_point
+from .helpers import SEVEN, draw, draw_settled, unit_point
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -66,13 +66,12 @@ def _address_with(page, *parts: str) -> str:
 
 def test_a_shared_address_opens_the_same_view_in_a_fresh_browser(page, browser, server):
     traces = Traces(page)
-    draw(page, SEVEN)
+    draw_settled(page, SEVEN)  # to the stroke's final answer
     expect(page.get_by_test_id("prediction")).to_have_attribute("data-label", "7", timeout=10000)
     channel, y, x = 3, 4, 6
     page.mouse.click(*unit_point(page, "conv2", channel, y, x))
     panel = page.get_by_test_id("unit-detail")
     expect(panel).to_have_attribute("data-kind", "conv", timeout=10000)
-    page.wait_for_timeout(500)  # the stroke's final answer has landed
     label, guesses = _answer(page)
     sent_input = traces.last_input()
     url = _address_with(page, "in=", f"unit=conv2:{channel},{y},{x}", "explain=1")

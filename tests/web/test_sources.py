@@ -72,7 +72,7 @@ def test_rubbing_out_the_whole_drawing_clears_the_answer(page):
     page.locator("#brush-size").fill("44")
     draw(page, [[(x, 20), (x, 260)] for x in (120, 139, 158)])
     _predicted(page, "")
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(300)  # time for a wrongly sent blank pad to come back refused: a wait for what must not happen
     assert refused == [], "a blank pad was sent and refused"  # each also an error in the console
     assert page.console.errors == []
     expect(page.get_by_test_id("prediction")).to_have_text("?")
@@ -81,20 +81,43 @@ def test_rubbing_out_the_whole_drawing_clears_the_answer(page):
     expect(page.locator("#status")).not_to_have_attribute("data-kind", "error")
 
 
+class _Predictions:
+    """The JSON bodies of the /api/predict requests a page sent, and how many of them have
+    settled: answered, or aborted by the page for a newer one."""
+
+    def __init__(self, page):
+        self.page, self.sent, self.settled = page, [], 0
+        page.on("request", lambda r: self.sent.append(json.loads(r.post_data)) if self._ours(r) else None)
+        page.on("requestfinished", lambda r: self._settle() if self._ours(r) else None)
+        page.on("requestfailed", lambda r: self._settle() if self._ours(r) else None)
+
+    @staticmethod
+    def _ours(request) -> bool:
+        return request.url.endswith("/api/predict") and request.method == "POST"
+
+    def _settle(self):
+        self.settled += 1
+
+    def wait_until_answered(self, more_than: int = 0):
+        """Until more than `more_than` requests went out and every one sent has settled."""
+        for _ in range(500):
+            if len(self.sent) > more_than and self.settled >= len(self.sent):
+                return
+            self.page.wait_for_timeout(20)  # lets Playwright deliver the page's events
+        raise AssertionError(f"{len(self.sent)} sent, {self.settled} settled")
+
+
 def test_requests_mid_stroke_leave_out_the_steps_and_the_stroke_end_asks_for_them(page):
-    sent = []
-    page.on(
-        "request",
-        lambda r: sent.append(json.loads(r.post_data)) if r.url.endswith("/api/predict") and r.method == "POST" else None,
-    )
+    predictions = _Predictions(page)
+    sent = predictions.sent
     (x0, y0), (x1, y1) = ONE[0]
     page.mouse.move(*pad_point(page, x0, y0))
     page.mouse.down()
     for i in range(1, 25):
         t = i / 24
         page.mouse.move(*pad_point(page, x0 + (x1 - x0) * t, y0 + (y1 - y0) * t))
-        page.wait_for_timeout(15)
-    page.wait_for_timeout(300)  # every request of the stroke so far has gone out and come back
+        page.wait_for_timeout(15)  # the pace of a hand: answers come back while the stroke is drawn
+    predictions.wait_until_answered()  # every request of the stroke so far has gone out and come back
     mid_stroke = list(sent)
     assert mid_stroke, "the page sent nothing while the stroke was drawn"
     assert [body["steps"] for body in mid_stroke] == [False] * len(mid_stroke)
@@ -107,7 +130,7 @@ def test_requests_mid_stroke_leave_out_the_steps_and_the_stroke_end_asks_for_the
     page.mouse.move(*pad_point(page, 100, 60))
     page.mouse.down()
     page.mouse.move(*pad_point(page, 180, 60), steps=8)
-    page.wait_for_timeout(300)
+    predictions.wait_until_answered(more_than=n)
     assert len(sent) > n and all(body["steps"] is False for body in sent[n:])
     expect(page.locator("#preprocessing li[data-step]")).to_have_count(4)
     expect(page.locator("#preprocessing")).to_be_visible()

@@ -9,7 +9,8 @@ import pytest
 from app.models import load_model
 from app.nn.receptive import receptive_field
 
-from .helpers import SEVEN, cells_drawn, draw, draw_settled, input_seen, unit_point, whole_cells
+from .conftest import open_ready
+from .helpers import SEVEN, cells_drawn, draw_settled, input_seen, unit_point, whole_cells
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -23,6 +24,26 @@ def network():
 @pytest.fixture(scope="module")
 def architecture(network):
     return network.architecture
+
+
+@pytest.fixture(scope="module")
+def drawn_seven(laptop_context, server):
+    """One page with a seven drawn, shared by this module's tests: they only hover, so drawing it
+    once (the answer to the finished stroke landed) serves them all."""
+    page = open_ready(laptop_context, f"{server}/")
+    draw_settled(page, SEVEN)
+    yield page
+    page.close()
+
+
+@pytest.fixture
+def page(drawn_seven):
+    """The seven's page, with the pointer off the network: no unit hovered, nothing outlined."""
+    drawn_seven.evaluate("window.scrollTo(0, 0)")
+    drawn_seven.mouse.move(1, 1)
+    expect(drawn_seven.locator(".unit-mark, #trace-lines line")).to_have_count(0)
+    expect(drawn_seven.locator("[data-rf-layer]")).to_have_count(0)
+    return drawn_seven
 
 
 def _boxes(page, layer):
@@ -42,7 +63,6 @@ def _expected(regions, layer):
 @pytest.mark.parametrize("unit", [(5, 3, 7), (0, 0, 9), (15, 9, 0)])
 def test_hovering_a_conv2_unit_outlines_its_receptive_field(page, architecture, unit):
     channel, y, x = unit
-    draw(page, SEVEN)
     expect(page.get_by_test_id("prediction")).to_have_attribute("data-label", "7", timeout=10000)
     page.mouse.move(*unit_point(page, "conv2", channel, y, x))
     row = page.locator('section.layer[data-layer="conv2"]')
@@ -58,7 +78,6 @@ def test_hovering_a_conv2_unit_outlines_its_receptive_field(page, architecture, 
 
 
 def test_hovering_a_pool2_unit_and_a_flatten_unit(page, architecture):
-    draw(page, SEVEN)
     page.mouse.move(*unit_point(page, "pool2", 9, 1, 2))
     regions = receptive_field(architecture, "pool2", 9, 1, 2)
     for layer in ("conv2", "pool1", "conv1", "input"):
@@ -66,7 +85,6 @@ def test_hovering_a_pool2_unit_and_a_flatten_unit(page, architecture):
 
 
 def test_hovering_a_dense_unit_points_at_its_strongest_inputs(page, network):
-    draw_settled(page, SEVEN)
     page.wait_for_selector("body[data-weights=loaded]")
     unit = 37
     page.mouse.move(*_strip_point(page, "fc1", unit))
@@ -143,7 +161,6 @@ def _assert_lines_join(page, source: str, targets: str):
 @pytest.mark.parametrize("layer, unit", [("conv2", (5, 3, 7)), ("conv2", (14, 9, 1)), ("pool2", (9, 1, 3))])
 def test_hover_outlines_are_drawn_over_the_cells_of_the_receptive_field(page, architecture, layer, unit):
     channel, y, x = unit  # y != x, so rows and columns swapped anywhere would show
-    draw_settled(page, SEVEN)
     page.mouse.move(*unit_point(page, layer, channel, y, x))
     expect(page.locator(f'section.layer[data-layer="{layer}"]')).to_have_attribute("data-active-x", str(x))
     assert _drawn(page, layer, "unit-mark") == [(channel, y, x, y, x)]
@@ -156,7 +173,6 @@ def test_hover_outlines_are_drawn_over_the_cells_of_the_receptive_field(page, ar
 
 def test_hovering_a_flatten_unit_outlines_its_one_source_unit(page, architecture):
     # Flatten unit 238 is pool2 map 238 // 25 = 9, row (238 // 5) % 5 = 2, column 238 % 5 = 3.
-    draw_settled(page, SEVEN)
     page.mouse.move(*_strip_point(page, "flatten", 238))
     expect(page.locator('section.layer[data-layer="flatten"]')).to_have_attribute("data-active-index", "238")
     assert _strip_cells(page, "flatten", "unit-mark") == [[238]]

@@ -71,6 +71,8 @@ def test_while_a_model_trains_its_kernels_and_the_drawings_maps_change_then_it_i
 
 def _answer_for(page, checkpoint_id):
     """The class the checkpoint's weights file gives the input the page shows (from the address)."""
+    # A new model's answer reaches the address a moment after it is painted: wait until it holds the input.
+    page.wait_for_function("() => new URLSearchParams(location.hash.slice(1)).get('in')", timeout=15000)
     input_bytes = page.evaluate(
         """async () => { const { decodeInput } = await import("/static/js/state.js");
         const text = new URLSearchParams(location.hash.slice(1)).get("in"); return Array.from(decodeInput(text)); }"""

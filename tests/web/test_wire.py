@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from .helpers import SEVEN, draw
+from .helpers import SEVEN, draw_settled
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -31,7 +31,6 @@ def _sent_predictions(page):
 def _shown(page):
     expect(page.get_by_test_id("prediction")).to_have_attribute("data-label", "7", timeout=10000)
     expect(page.locator("#preprocessing li[data-step]")).to_have_count(4)
-    page.wait_for_timeout(300)  # the stroke-end answer with its pictures
     return page.evaluate(
         """() => ({
           guesses: document.getElementById('guesses').textContent,
@@ -45,7 +44,7 @@ def _shown(page):
 def test_live_requests_are_prepared_pixels_under_4_kb_and_show_what_the_png_path_shows(page, server):
     page.wait_for_selector("body[data-weights=loaded]", timeout=15000)
     sent = _sent_predictions(page)
-    draw(page, SEVEN)
+    draw_settled(page, SEVEN)  # to the stroke-end answer, with its pictures
     shown = _shown(page)
     assert sent, "the page sent nothing while drawing"
     for raw in sent:
@@ -58,7 +57,7 @@ def test_live_requests_are_prepared_pixels_under_4_kb_and_show_what_the_png_path
     page.goto(f"{server}/?wire=png")
     page.wait_for_selector("body[data-weights=loaded]", timeout=15000)
     sent_png = _sent_predictions(page)
-    draw(page, SEVEN)
+    draw_settled(page, SEVEN)
     shown_png = _shown(page)
     assert all("image" in json.loads(raw) for raw in sent_png)
     pictures, pictures_png = shown.pop("pictures"), shown_png.pop("pictures")
