@@ -1,22 +1,27 @@
-"""The labs while a student drags: answers painted per second and answer -> painted frame.
+"""The labs while a student drags: answers shown per second, and whether each is painted in
+the first frame after it arrives.
 
 For each lab control that asks the server again (the Transform lab's five sliders; the Kernel
 lab's kernel, size, padding, stride, dilation, activation, pooling and flip; the Edit lab's
 ablate and kernel replacement) the control is moved continuously for a few seconds as a
-student would: the sliders dragged with the real mouse at 60 Hz (Chromium moves the thumb and
-fires `input`), the other controls stepped at 30 Hz, a held arrow key's repeat rate (the value
-set and `change` fired, as a key press on a focused select does). Recorded in the page by a
-wrapper round `fetch` installed before the page's own scripts (`page.add_init_script`):
+student would: a slider dragged with the real mouse across its whole range in 1 s and back
+(Chromium moves the thumb and fires `input`), the other controls stepped at 30 Hz, a held
+arrow key's repeat rate (the value set and `change` fired, as a key press on a focused select
+does). Recorded in the page by a wrapper round `fetch` installed before the page's own scripts
+(`page.add_init_script`) and a `requestAnimationFrame` loop whose timestamps give the vsync grid:
   - updates shown per second: answers whose result reached the page (a repaint of the network
     for /api/predict, `cnnvis:rendered`; the Kernel lab's maps or message for /api/convolve,
     `cnnvis:kernel-drawn`) during the drag;
-  - for each such answer, the time from its last byte arriving in the page to the end of the
-    next frame after the page used it (requestAnimationFrame, then a message posted from it,
-    which runs once that frame is painted): p50/p95 against one frame at 60 Hz (16.7 ms);
-  - the server's CPU per request over the drag (its process's user + system time).
+  - frames missed per answer: 0 when the frame that shows it is the first after it arrived and
+    ended before the next vsync (see frames_missed); the page's work per answer with its frame;
+    the time from its last byte arriving to the end of that frame;
+  - CPU per answer of the renderer's main thread and of the whole browser, and the server's CPU
+    per request over the drag (user + system time, which hold on a busy machine).
+With --before REV the app at that git revision is measured in the same run, in its own server
+and browser, control by control in turns, and the ratios are written beside the figures.
 The app runs under uvicorn as bench_page.py runs it; helpers come from that file.
 
-Usage: .venv/bin/python bench/bench_labs_page.py [--seconds 3]
+Usage: .venv/bin/python bench/bench_labs_page.py [--seconds 3] [--before 09c1951] [--only dx,kernel]
 """
 
 from __future__ import annotations
@@ -465,11 +470,11 @@ def main():
     from playwright.sync_api import sync_playwright
 
     wanted = set(filter(None, args.only.split(",")))
-    servers = [("now", Server("app.main:app", "/healthz"))]
-    if args.before:
-        servers.append(("before", server_in(checkout(args.before))))
-    rows, errors, variants = [], [], []
+    servers, rows, errors, variants = [], [], [], []
     try:
+        servers.append(("now", Server("app.main:app", "/healthz")))
+        if args.before:
+            servers.append(("before", server_in(checkout(args.before))))
         with sync_playwright() as p:
             variants = [Variant(name, server, p, args.chromium, errors) for name, server in servers]
             for v in variants:
