@@ -194,9 +194,10 @@ def read_trace_request(body: bytes, registry: Registry) -> TraceRequest:
         raise ApiError(422, "Send either pixels (a 28x28 array) or image (a data URL), not both or neither.")
     steps, compact = parse_steps(data), _compact(data)
     lab = parse_lab(data, model.network)
-    # A page computes the first conv layer itself from the trained weights: an edited or
-    # transformed trace must be the full one, or the page would show the unedited layer.
-    compact = compact and not lab
+    # A page computes the first conv layer itself from the trained weights and the input the
+    # answer carries: a transformed input is fine (the answer's input is the transformed one),
+    # an edited network is not (the page would show the unedited layer): edits get the full trace.
+    compact = compact and not lab.edits
     if "pixels" in data:
         return TraceRequest(model, parse_pixels(data["pixels"], model.architecture.input_shape), None, steps, compact, lab)
     image = data["image"]

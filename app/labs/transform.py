@@ -61,12 +61,12 @@ def _source_coords(transforms: list[Transform], h: int, w: int) -> tuple[np.ndar
     cy, cx = (h - 1) / 2, (w - 1) / 2
     dx, dy, angle, scale = (np.array([getattr(t, k) for t in transforms], np.float64)[:, None, None]
                             for k in ("dx", "dy", "rotate", "scale"))  # each (N, 1, 1)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)  # (H, W)
-    u, v = xx - cx - dx, yy - cy - dy  # undo the shift: (N, H, W)
+    yy, xx = np.arange(h, dtype=np.float64)[:, None], np.arange(w, dtype=np.float64)[None, :]  # (H, 1), (1, W)
+    u, v = xx - cx - dx, yy - cy - dy  # undo the shift: (N, 1, W) and (N, H, 1)
     a = np.deg2rad(angle)
     c, s = np.cos(a) / scale, np.sin(a) / scale
     # forward (y down): x' = s(u cos + v sin), y' = s(-u sin + v cos); its inverse:
-    return u * s + v * c + cy, u * c - v * s + cx
+    return u * s + v * c + cy, u * c - v * s + cx  # (N, H, W) each
 
 
 def _bilinear(x: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -75,18 +75,22 @@ def _bilinear(x: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     padded = np.zeros((c, h + 2, w + 2), np.float64)
     padded[:, 1:-1, 1:-1] = x
     # Clip into the zero frame: a point further out reads zeros from all four neighbours.
-    r = np.clip(rows + 1, 0, h + 1)
-    q = np.clip(cols + 1, 0, w + 1)
+    # (np.minimum/np.maximum: the same numbers as np.clip, at a fraction of its call cost)
+    r = np.minimum(np.maximum(rows + 1, 0), h + 1)
+    q = np.minimum(np.maximum(cols + 1, 0), w + 1)
     r0 = np.minimum(np.floor(r).astype(np.intp), h)
     q0 = np.minimum(np.floor(q).astype(np.intp), w)
     fr, fq = r - r0, q - q0
-    top = padded[:, r0, q0] * (1 - fq) + padded[:, r0, q0 + 1] * fq
-    bottom = padded[:, r0 + 1, q0] * (1 - fq) + padded[:, r0 + 1, q0 + 1] * fq
+    # The four neighbours read from the flattened frame: one index array, offsets added.
+    flat = padded.reshape(c, -1)  # (C, (H+2)*(W+2))
+    at = r0 * (w + 2) + q0  # (*S)
+    top = flat[:, at] * (1 - fq) + flat[:, at + 1] * fq
+    bottom = flat[:, at + w + 2] * (1 - fq) + flat[:, at + w + 3] * fq
     return top * (1 - fr) + bottom * fr
 
 
 def _quantise(x: np.ndarray) -> np.ndarray:
-    return (np.round(np.clip(x, 0, 1) * 255) / 255).astype(np.float32)
+    return (np.round(np.minimum(np.maximum(x, 0), 1) * 255) / 255).astype(np.float32)
 
 
 def apply_transform(x: np.ndarray, t: Transform) -> np.ndarray:

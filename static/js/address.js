@@ -5,10 +5,14 @@
 import { fitsModel } from "./examples.js";
 import { PROPS, fromHash, toHash } from "./state.js";
 
-// Writing the address on every live answer (20 a second while drawing) would make the
-// browser throttle history updates: a new answer is written a quarter of a second later,
-// soon enough to share; anything else a person changed is written at once.
-const WRITE_DELAY_MS = 250;
+// Writing the address costs the browser a same-document navigation (the history entry, the
+// page's icon looked up again): milliseconds of the page's main thread and more of the
+// browser's, far too much to pay for every live answer or every step of a dragged slider. What
+// changes in a stream (answers, a lab's slider, kernel or edits) is written at most once every
+// STREAM_MS, the newest state last, and at once when the person lets go (pointer up, key up);
+// anything else a person changed is written at once.
+const STREAM_MS = 300;
+const STREAMING = new Set(["trace", "labTransform", "kernelLab", "labEdits"]);
 
 /** Does `unit` exist in `model` (GET /api/models/{id})? The input counts as a map of the model's input shape. */
 export function unitExists(unit, model) {
@@ -35,13 +39,25 @@ export function readAddress(hash, modelIds, fallback) {
  */
 export async function wireAddress(store, { modelIds, fallbackModel, switchTo, askPixels }) {
   const keys = [...new Set(PROPS.map((p) => p.watch ?? p.key))];
-  let timer = null;
+  let timer = null; // a streamed change waiting for its turn
+  let lastWrite = -Infinity;
   const write = () => {
     clearTimeout(timer);
     timer = null;
+    lastWrite = performance.now();
     const hash = toHash(store.state);
+    if (hash === location.hash.slice(1)) return; // an answer for the settings already written
     history.replaceState(history.state, "", hash ? `#${hash}` : location.pathname + location.search);
   };
+  const writeSoon = () => {
+    if (timer !== null) return; // the newest state is read when it fires
+    const wait = lastWrite + STREAM_MS - performance.now();
+    if (wait <= 0) write();
+    else timer = setTimeout(write, wait);
+  };
+  const letGo = () => timer !== null && write();
+  window.addEventListener("pointerup", letGo);
+  window.addEventListener("keyup", letGo);
 
   const apply = async (hash) => {
     const { modelId, input, selection, explainOpen, ...settings } = readAddress(hash, modelIds, fallbackModel);
@@ -54,10 +70,7 @@ export async function wireAddress(store, { modelIds, fallbackModel, switchTo, as
 
   // Listening before the address is applied: a change made while the model loads (a layer
   // hidden as soon as the rows appear) is written too.
-  store.subscribe(keys, (_, changed) => {
-    if (changed.some((k) => k !== "trace")) write();
-    else if (timer === null) timer = setTimeout(write, WRITE_DELAY_MS);
-  });
+  store.subscribe(keys, (_, changed) => (changed.every((k) => STREAMING.has(k)) ? writeSoon() : write()));
   await apply(location.hash);
   // Someone edited the address or followed a link to another view of this page.
   window.addEventListener("hashchange", () => {

@@ -3,6 +3,7 @@
 // student sees what the network sees.
 
 import { subjectOf } from "./captions.js";
+import { setAttr, setText } from "./dom.js";
 import { fmt, percent, topTwo } from "./format.js";
 
 /**
@@ -61,8 +62,9 @@ export class AnswerView {
     const { trace, model, source } = this.store.state;
     const subject = subjectOf(model);
     this.hint.hidden = trace !== null && source !== "upload";
-    this.hint.textContent = source === "upload" && trace ? "Showing your photo. Draw here to go back to drawing." : `Draw a ${subject} here`;
-    this.pad?.setAttribute("aria-label", `Drawing pad: draw one ${subject} with the mouse, a finger or a pen`);
+    // Every live answer comes through here: what did not change is not written again.
+    setText(this.hint, source === "upload" && trace ? "Showing your photo. Draw here to go back to drawing." : `Draw a ${subject} here`);
+    if (this.pad) setAttr(this.pad, "aria-label", `Drawing pad: draw one ${subject} with the mouse, a finger or a pen`);
     if (!trace) {
       this.prediction.textContent = "?";
       this.prediction.dataset.label = "";
@@ -72,13 +74,13 @@ export class AnswerView {
     }
     const names = model?.class_names ?? [];
     const name = (i) => names[i] ?? String(i);
-    this.prediction.textContent = trace.className ?? name(trace.label);
+    setText(this.prediction, trace.className ?? name(trace.label));
     this.prediction.dataset.label = String(trace.label);
     const [first, second] = topTwo(trace.probabilities);
     const from = FROM[source] ?? FROM.drawing;
-    this.guesses.textContent =
+    setText(this.guesses,
       `${percent(first.p)} sure it is ${name(first.index)} (from ${from}); ` +
-      `second guess ${name(second.index)} at ${percent(second.p)}.`;
+      `second guess ${name(second.index)} at ${percent(second.p)}.`);
     this._steps(trace.preprocessing, source);
   }
 

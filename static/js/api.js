@@ -81,7 +81,9 @@ export class Api {
     const pixels = { shape, dtype: "uint8", data: toBase64(bytes) };
     const extra = this.extra(false);
     this.lastPixels = bytes;
-    if (Object.keys(extra).length) detail = "full"; // the page would derive conv1 from unedited weights
+    // With edits the page would derive conv1 from unedited weights; a transform is fine (the
+    // answer carries the transformed input, which the page derives conv1 from).
+    if (extra.edits) detail = "full";
     // `steps` tells what the page shows (its own pictures at a stroke's end); the server has none for pixels.
     return this.request("/predict", { method: "POST", json: { model, pixels, detail, steps, ...extra }, signal });
   }

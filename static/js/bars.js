@@ -1,5 +1,6 @@
 // The output layer as labelled probability bars, the top two guesses marked. Owns its DOM.
 
+import { setText } from "./dom.js";
 import { percent, topTwo } from "./format.js";
 
 export class OutputBars {
@@ -38,8 +39,10 @@ export class OutputBars {
       const { row, fill, value } = this.rows[i];
       const p = data ? data[i] : 0;
       // The share as a number: the CSS draws it as a width, or as a height in a column chart.
-      fill.style.setProperty("--p", String(Math.max(0, Math.min(1, p))));
-      value.textContent = data ? percent(p) : "";
+      // (to a thousandth, far below a pixel: an unchanged share is not written again)
+      const share = String(Math.round(1000 * Math.max(0, Math.min(1, p))) / 1000);
+      if (fill.style.getPropertyValue("--p") !== share) fill.style.setProperty("--p", share);
+      setText(value, data ? percent(p) : ""); // most shares stay at 0% from answer to answer
       row.classList.toggle("first", best[0]?.index === i);
       row.classList.toggle("second", best[1]?.index === i);
     }

@@ -114,16 +114,29 @@ async function start() {
   // the stroke's end makes them, so the last ones shown stay until then. `?wire=png` keeps
   // the older way (the whole pad as a PNG, prepared by the server) for comparison.
   const sendPng = new URLSearchParams(location.search).get("wire") === "png";
+  // The last drawing prepared, kept with its pictures for its pad version and model: the labs
+  // ask again for the same drawing on every step of a slider, and preparing it again (and
+  // making its pictures) each time would cost the page more than showing the answer.
+  let made = null; // {version, modelId, prepared, pictures}
+  const prepareOnce = (p, model) => {
+    if (made?.version !== p.version || made.modelId !== model.id) {
+      const { data, width, height } = p.rgba();
+      const prepared = prepareDrawing(data, width, height, model); // NoInk is a 422 like the server's
+      made = { version: p.version, modelId: model.id, prepared, pictures: null };
+    }
+    return made;
+  };
   const askDrawing = async (p, steps, signal) => {
     const model = store.state.model;
     if (sendPng || !model) return api.predictImage(store.state.modelId, p.snapshot(), signal, steps);
-    const { data, width, height } = p.rgba();
-    const prepared = prepareDrawing(data, width, height, model); // NoInk is a 422 like the server's
+    const drawing = prepareOnce(p, model);
+    const { prepared } = drawing;
     // The compact trace leaves the first layer to the page, which needs the weights for it.
     // A model as it trains changes under the page's weights: the server traces every layer.
     const detail = store.state.weights && !isLive(store.state.modelId) ? "compact" : "full";
     const json = await api.predictPixels(model.id, prepared.pixels, signal, steps, detail, prepared.shape);
-    json.preprocessing = { ...prepared.info, steps: steps ? stepImages(prepared.steps()) : [] };
+    if (steps) drawing.pictures ??= stepImages(prepared.steps());
+    json.preprocessing = { ...prepared.info, steps: steps ? drawing.pictures : [] };
     return json;
   };
   const ask = (p, steps) => [(signal) => askDrawing(p, steps, signal), { source: "drawing", version: p.version }];
@@ -239,8 +252,11 @@ async function start() {
   addExamples($("examples"), { modelIds, load: showExample });
   // The labs ask again for the input shown, with their edits and transform.
   const retrace = (bytes) => {
-    // A drawing is asked again under no key: the same drawing's answer in flight has the old settings.
-    if (store.state.source === "drawing" && !padIsBlank(pad)) predictions.preempt(undefined, ...ask(pad, true));
+    // A drawing is asked again under no key: the same drawing's answer in flight has the old
+    // settings. Its pictures only when they were not made yet: a lab changes the network or
+    // moves the prepared input, never the drawing's preparation, whose pictures stay shown.
+    const pictured = made?.version === pad.version && made.pictures !== null;
+    if (store.state.source === "drawing" && !padIsBlank(pad)) predictions.preempt(undefined, ...ask(pad, !pictured));
     else if (bytes) askPixels(bytes, store.state.source === "upload" ? "example" : store.state.source);
   };
   wireLabs($("labs"), { store, api, retrace });

@@ -6,7 +6,7 @@ import { Strip } from "./strip.js";
 import { OutputBars } from "./bars.js";
 import { captionFor, titleFor } from "./captions.js";
 import { paintValues, scaleFor } from "./colormap.js";
-import { el } from "./dom.js";
+import { el, setAttr, setText } from "./dom.js";
 import { fmt, shapeText } from "./format.js";
 
 class Legend {
@@ -32,11 +32,12 @@ class Legend {
       this.ctx.putImageData(this.image, 0, 0);
       this.kind = scale.kind;
     }
-    this.lo.textContent = fmt(scale.lo);
-    this.hi.textContent = fmt(scale.hi);
+    // Written only where they changed: a live answer often leaves a layer's range as it was.
+    setText(this.lo, fmt(scale.lo));
+    setText(this.hi, fmt(scale.hi));
     const middle = scale.kind === "diverging" ? ", zero is white" : "";
-    this.el.setAttribute("aria-label", `Colour scale of ${what}: from ${fmt(scale.lo)} to ${fmt(scale.hi)}${middle}`);
-    this.el.title = `${what}: ${fmt(scale.lo)} to ${fmt(scale.hi)}${middle}`;
+    setAttr(this.el, "aria-label", `Colour scale of ${what}: from ${fmt(scale.lo)} to ${fmt(scale.hi)}${middle}`);
+    setAttr(this.el, "title", `${what}: ${fmt(scale.lo)} to ${fmt(scale.hi)}${middle}`);
   }
 }
 
@@ -143,6 +144,6 @@ export class LayerRow {
 
   setView(view) {
     if (!this.switch) return;
-    for (const b of this.switch.children) b.setAttribute("aria-pressed", String(b.dataset.view === view));
+    for (const b of this.switch.children) setAttr(b, "aria-pressed", String(b.dataset.view === view));
   }
 }

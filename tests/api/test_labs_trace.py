@@ -99,13 +99,24 @@ def test_ablated_dense_unit_and_explain_of_the_edited_network(client, model, mni
     assert got["sum"] == pytest.approx(float((patch * np.array(sharpen)).sum()), abs=1e-4)
 
 
-def test_edits_or_transform_ask_for_the_full_trace(client, mnist_test):
-    body = {"pixels": pixels(mnist_test[0][2]), "steps": False, "detail": "compact"}
+def test_edits_ask_for_the_full_trace_and_a_transform_keeps_the_compact_one(client, mnist_test):
+    digit = mnist_test[0][2]
+    body = {"pixels": pixels(digit), "steps": False, "detail": "compact"}
     assert client.post("/api/predict", json=body).json().get("detail") == "compact"
-    for extra in ({"edits": [{"layer": "conv1", "channel": 0, "bias": 1.0}]}, {"transform": {"rotate": 10}}):
-        got = client.post("/api/predict", json={**body, **extra}).json()
-        assert got.get("detail") != "compact"
-        assert "output" in layer(got, "conv1")
+    got = client.post("/api/predict", json={**body, "edits": [{"layer": "conv1", "channel": 0, "bias": 1.0}]}).json()
+    assert got.get("detail") != "compact"
+    assert "output" in layer(got, "conv1")
+    # A transform: the compact answer carries the transformed input (the page derives conv1
+    # from it) and the equivariance numbers; its logits are the full trace's.
+    transform = {"dx": 2, "rotate": 10}
+    compact = client.post("/api/predict", json={**body, "transform": transform}).json()
+    full = client.post("/api/predict", json={"pixels": pixels(digit), "steps": False, "transform": transform}).json()
+    assert compact["detail"] == "compact"
+    assert (decode(compact["input"]) == decode(full["input"])).all()
+    assert (decode(compact["input"]) != digit).any()
+    assert compact["equivariance"] == full["equivariance"]
+    # (the full trace sends weighted inputs as float16, the compact one its logits as float32)
+    np.testing.assert_allclose(decode(compact["weighted_inputs"]["fc3"]), decode(layer(full, "fc3")["weighted_input"]), rtol=1e-3)
 
 
 @pytest.mark.parametrize("extra,words", [

@@ -153,6 +153,14 @@ def shown_after(page, slider, key, before, before_map):
     return value
 
 
+def link_transform(page):
+    """The transform the page's address holds now (tf=dx,dy,rotate,scale,thickness; none: identity)."""
+    hash_ = page.evaluate("location.hash")
+    fields = dict(part.split("=", 1) for part in hash_.lstrip("#").split("&") if "=" in part)
+    values = [float(v) for v in fields.get("tf", "0,0,0,1,0").split(",")]
+    return dict(zip(("dx", "dy", "rotate", "scale", "thickness"), values))
+
+
 def test_each_transform_slider_moves_the_drawn_input_by_pointer_and_by_keyboard(page):
     drawn_seven(page)
     before, before_map = painted(page, "input"), painted(page, "conv1")
@@ -171,6 +179,9 @@ def test_each_transform_slider_moves_the_drawn_input_by_pointer_and_by_keyboard(
         for i in range(1, 11):  # a drag in ten moves, as a hand makes it
             page.mouse.move(box["x"] + box["width"] * (0.5 + (at - 0.5) * i / 10), y)
         page.mouse.up()
+        # While the slider moves the address is written at most every 300 ms; letting go
+        # writes it at once, so a link copied now reopens the lab where the drag ended.
+        assert link_transform(page)[key] == float(slider.input_value()), f"{key}: the link lost the end of the drag"
         shown_after(page, slider, key, before, before_map)
         back.click()
         slider.focus()

@@ -3,7 +3,7 @@
 // colours) and the result with its new probabilities.
 
 import { LazyRefresh } from "./lazy.js";
-import { el } from "../dom.js";
+import { el, setText } from "../dom.js";
 import { decodeTensor } from "../tensor.js";
 import { pictureRgba, putRgba, signedRgba } from "./paint.js";
 import { inputTensor } from "./request.js";
@@ -41,8 +41,8 @@ export class AdversaryView {
   }
 
   schedule() {
-    this.slider.value = String(this.store.state.whyEps);
-    this.value.textContent = this.store.state.whyEps.toFixed(2);
+    if (this.slider.value !== String(this.store.state.whyEps)) this.slider.value = String(this.store.state.whyEps);
+    setText(this.value, this.store.state.whyEps.toFixed(2)); // (called on every answer: unchanged, not rewritten)
     this.lazy.schedule(); // one request when the slider rests, and only while the card is seen
   }
 
