@@ -152,3 +152,15 @@ def test_serve_gives_numpy_one_blas_thread_unless_told_otherwise(preset, expecte
                           cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split()[-2:] == ["threads", expected]
+
+
+@pytest.mark.parametrize(("name", "value"), [("CNNVIS_MAX_BODY_BYTES", "0"), ("CNNVIS_MAX_BODY_BYTES", "-5"),
+                                           ("CNNVIS_DECODE_WAIT_SECONDS", "0.0"), ("CNNVIS_DECODE_WAIT_SECONDS", "nan")])
+def test_a_limit_set_in_the_environment_must_be_more_than_zero(monkeypatch, name, value):
+    """A body limit of 0 bytes (or a wait of 0 s) would refuse every request: a worker reading it
+    from CNNVIS_* stops with the variable's name instead of serving nothing."""
+    from app.settings import Settings, SettingsError
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env()

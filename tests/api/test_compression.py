@@ -114,3 +114,60 @@ def test_an_answer_already_encoded_is_left_alone():
     status, headers, body = raw("/encoded", GZIP)
     assert status == 200 and headers["content-encoding"] == "gzip"
     assert gzip.decompress(body) == TEXT  # compressed once, not twice
+
+
+# -- the rules at their edges ----------------------------------------------------------------
+NOISE = bytes(range(256)) * 2 + bytes(reversed(range(256))) * 4  # 1,536 bytes gzip barely shrinks
+
+
+async def sized(request):
+    return Response(b"x" * int(request.query_params["n"]), media_type="application/json")
+
+
+async def partial(request):
+    return Response(TEXT[:4096], status_code=206, media_type="application/json",
+                    headers={"content-range": f"bytes 0-4095/{len(TEXT)}"})
+
+
+async def varied(request):
+    return Response(TEXT, media_type="application/json", headers={"vary": "Origin"})
+
+
+async def encoded_large(request):
+    return Response(NOISE, headers={"content-encoding": "br"}, media_type="application/json")
+
+
+edges = Gzip(Starlette(routes=[Route("/sized", sized), Route("/partial", partial), Route("/varied", varied),
+                               Route("/encoded", encoded_large)]), minimum_size=1024)
+
+
+def raw_edges(path, headers=GZIP):
+    with TestClient(edges) as client, client.stream("GET", path, headers=headers) as response:
+        return response.status_code, response.headers, b"".join(response.iter_raw())
+
+
+@pytest.mark.parametrize(("n", "compressed"), [(1023, False), (1024, True)])
+def test_an_answer_is_compressed_from_exactly_the_minimum_size(n, compressed):
+    status, headers, body = raw_edges(f"/sized?n={n}")
+    assert status == 200
+    assert ("content-encoding" in headers) == compressed
+    assert (gzip.decompress(body) if compressed else body) == b"x" * n
+
+
+def test_partial_content_is_sent_as_it_is():
+    """A 206 answers a byte range of the plain bytes: compressing it would change what the range counts."""
+    status, headers, body = raw_edges("/partial")
+    assert (status, body) == (206, TEXT[:4096])
+    assert "content-encoding" not in headers
+
+
+def test_an_existing_vary_header_gains_accept_encoding_and_keeps_its_own():
+    for accept in (GZIP, {"Accept-Encoding": "identity"}):
+        _, headers, _ = raw_edges("/varied", accept)
+        assert [v.strip().lower() for v in headers["vary"].split(",")] == ["origin", "accept-encoding"]
+
+
+def test_a_large_answer_in_another_encoding_is_not_compressed_again():
+    status, headers, body = raw_edges("/encoded")
+    assert (status, body) == (200, NOISE)
+    assert headers.get_list("content-encoding") == ["br"]

@@ -78,3 +78,27 @@ def test_unexpected_error_is_one_500_with_a_sentence_and_the_security_headers(fa
 def test_server_keeps_answering_after_an_unexpected_error(failing_client):
     assert failing_client.get("/api/boom").status_code == 500
     assert failing_client.get("/healthz").status_code == 200
+
+
+def test_head_sends_no_body_bytes_to_the_server(client):
+    """At the ASGI level (which the test client hides: it drops a HEAD answer's body itself), the
+    app hands the server headers and an empty body, whatever server it runs under."""
+    import asyncio
+
+    messages = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        messages.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "HEAD",
+             "scheme": "http", "path": "/api/models", "raw_path": b"/api/models", "query_string": b"",
+             "root_path": "", "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 1),
+             "server": ("testserver", 80), "state": {}, "app": client.app}
+    asyncio.run(client.app.middleware_stack(scope, receive, send))
+    start = next(m for m in messages if m["type"] == "http.response.start")
+    length = int(dict(start["headers"])[b"content-length"])
+    assert start["status"] == 200 and length > 0
+    assert b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body") == b""

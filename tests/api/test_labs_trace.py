@@ -150,3 +150,101 @@ def test_sweep_answers_seventy_settings_like_single_traces(client, mnist_test):
         single = client.post("/api/predict", json={"pixels": pixels(digit), "steps": False, "transform": {axis: value}}).json()
         assert body["axes"][axis]["predicted"][i] == single["label"]
         assert body["axes"][axis]["probability"][i] == pytest.approx(max(single["probabilities"]), abs=1e-3)
+
+
+def correlation_by_hand(a, b):
+    a, b = a.ravel().astype(np.float64), b.ravel().astype(np.float64)
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def shifted_cells(maps, dy, dx):
+    """maps (C, H, W) moved by whole cells (dy down, dx right), zeros coming in."""
+    out = np.zeros_like(maps)
+    _, h, w = maps.shape
+    out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+        maps[:, max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+    return out
+
+
+def test_equivariance_of_a_pooled_layer_compares_at_its_own_scale(client, mnist_test):
+    """After a 2x2 pool one cell spans two input pixels: a shift of (dx, dy) = (4, -2) pixels moves
+    pool1's and conv2's maps by (2, -1) cells. The number is the correlation of the moved maps with the still
+    maps moved so, a border of ceil(2) + 1 = 3 cells cropped (docs/api.md), computed here by hand."""
+    digit = mnist_test[0][3]
+    body = client.post("/api/predict", json={"pixels": pixels(digit), "steps": False,
+                                              "transform": {"dx": 4, "dy": -2}}).json()
+    still = client.post("/api/predict", json={"pixels": pixels(digit), "steps": False}).json()
+    numbers = {e["layer"]: e for e in body["equivariance"]}
+    m = 3
+    for name in ("pool1", "conv2"):  # 14x14 and 10x10 maps, both two input pixels a cell
+        moved_maps = decode(layer(body, name)["output"]).astype(np.float64)
+        still_maps = decode(layer(still, name)["output"]).astype(np.float64)
+        side = moved_maps.shape[-1]
+        expected = shifted_cells(still_maps, -1, 2)
+        by_hand = correlation_by_hand(moved_maps[:, m:side - m, m:side - m], expected[:, m:side - m, m:side - m])
+        assert numbers[name]["compared"] == "shifted"
+        assert numbers[name]["value"] == pytest.approx(by_hand, abs=2e-3), name
+        assert by_hand > 0.95
+
+
+def test_a_constant_map_has_no_equivariance_number():
+    """docs/api.md: a layer that is constant in either picture (an all-zero map) has no
+    correlation, null, rather than a number that would read as "did not move at all"."""
+    from app.labs.equivariance import correlation
+
+    maps = np.random.default_rng(0).uniform(0, 1, (2, 6, 6))
+    assert correlation(np.zeros((2, 6, 6)), maps) is None
+    assert correlation(maps, np.full((2, 6, 6), 0.3)) is None
+    assert correlation(maps, 2 * maps + 1) == 1.0
+
+
+def test_a_kernel_holding_nan_is_refused(client):
+    """JSON has no NaN, but Python's parser (the fallback that lets the pixel checks name NaN)
+    reads one: an edit must still refuse it rather than spread NaN through every layer above."""
+    row = "[" + ", ".join(["NaN"] + ["0"] * 4) + "]"
+    body = '{"pixels": %s, "edits": [{"layer": "conv1", "channel": 0, "kernel": [%s]}]}' % (
+        str([[0.0] * 28] * 28), ", ".join([row] * 5))
+    r = client.post("/api/predict", content=body.encode(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert "between" in r.json()["detail"]
+
+
+def test_equivariance_with_edits_compares_the_edited_network_with_itself(client, mnist_test):
+    """With an ablated map and a shift, both pictures go through the same edited network: conv1's
+    number is the correlation of the moved maps with the edited still maps moved by (dx, dy)."""
+    digit = mnist_test[0][3]
+    edits = [{"layer": "conv1", "channel": 2, "ablate": True}, {"layer": "conv1", "channel": 0, "bias": 0.4}]
+    body = client.post("/api/predict", json={"pixels": pixels(digit), "steps": False, "edits": edits,
+                                              "transform": {"dx": 2, "dy": -1}}).json()
+    still = client.post("/api/predict", json={"pixels": pixels(digit), "steps": False, "edits": edits}).json()
+    moved_maps = decode(layer(body, "conv1")["output"]).astype(np.float64)
+    expected = shifted_cells(decode(layer(still, "conv1")["output"]).astype(np.float64), -1, 2)
+    m = 3  # ceil(2) + 1
+    by_hand = correlation_by_hand(moved_maps[:, m:28 - m, m:28 - m], expected[:, m:28 - m, m:28 - m])
+    numbers = {e["layer"]: e for e in body["equivariance"]}
+    assert numbers["conv1"]["value"] == pytest.approx(by_hand, abs=2e-3)
+    assert by_hand > 0.99
+
+
+def test_sweep_starts_from_the_base_transform_and_keeps_the_edits(client, mnist_test):
+    """Each axis is swept with the others held at the request's transform, through the edited
+    network: a point of the sweep answers as one trace with that transform and those edits does."""
+    digit = mnist_test[0][4]
+    base = {"rotate": 40.0, "thickness": 1}
+    edits = [{"layer": "conv1", "channel": 1, "ablate": True}, {"layer": "fc1", "index": 7, "ablate": True}]
+    body = client.post("/api/sweep", json={"pixels": pixels(digit), "transform": base, "edits": edits}).json()
+    for axis, i in (("dx", 11), ("scale", 3)):
+        value = body["axes"][axis]["values"][i]
+        single = client.post("/api/predict", json={"pixels": pixels(digit), "steps": False, "edits": edits,
+                                                   "transform": {**base, axis: value}}).json()
+        np.testing.assert_allclose(body["axes"][axis]["probabilities"][i], single["probabilities"], atol=1e-3)
+
+
+def test_an_all_default_transform_counts_as_none(client, mnist_test):
+    """docs/api.md: an all-default transform counts as none, so a page that sends its sliders at
+    rest still gets the compact answer, and no equivariance numbers."""
+    body = {"pixels": pixels(mnist_test[0][2]), "steps": False, "detail": "compact",
+            "transform": {"dx": 0, "dy": 0, "rotate": 0, "scale": 1, "thickness": 0}}
+    got = client.post("/api/predict", json=body).json()
+    assert got.get("detail") == "compact"
+    assert "equivariance" not in got

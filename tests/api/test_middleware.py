@@ -239,3 +239,21 @@ def test_server_keeps_serving_after_refusing_large_bodies(server, seven):
         status, answer = read_response(sock)
     assert status == 200
     assert orjson.loads(answer)["label"] == 7
+
+
+# -- what the policy allows, directive by directive ------------------------------------------
+OWN_SOURCES = {"'self'", "'none'", "data:", "blob:"}  # the page loads nothing from elsewhere (offline)
+
+
+def test_content_security_policy_allows_only_the_page_own_origin(client):
+    """Every source any directive names is the page's own origin (or a data/blob picture): no
+    inline script or style, no other host, and no page may frame this one (clickjacking)."""
+    response = client.get("/")
+    policy = csp_directives(response.headers["content-security-policy"])
+    for directive, sources in policy.items():
+        assert set(sources) <= OWN_SOURCES, (directive, sources)
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["base-uri"] == ["'none'"]
+    for directive in ("default-src", "script-src", "style-src", "connect-src"):
+        assert policy[directive] == ["'self'"], directive
+    assert response.headers["x-frame-options"] == "DENY"

@@ -69,3 +69,19 @@ def test_a_batch_equals_one_at_a_time(digit):
     for t, one in zip(transforms, batch):
         np.testing.assert_array_equal(one, apply_transform(digit, t))
     np.testing.assert_allclose(np.round(batch * 255), batch * 255, atol=1e-3)  # 8-bit steps
+
+
+def test_erosion_does_not_eat_ink_from_outside_the_frame():
+    """Ink touching the frame is thinned only from inside: outside counts as the ink itself, so a
+    full frame stays full and a bar along the top edge keeps its top row (a loop over the inside)."""
+    full = np.ones((1, 6, 6), np.float32)
+    np.testing.assert_array_equal(thicken(full, -1), full)
+    bar = np.zeros((1, 8, 8), np.float32)
+    bar[0, :3, 2:6] = 1.0  # three rows of ink along the top edge, four columns wide
+    expected = np.zeros((8, 8), np.float32)
+    for y in range(8):
+        for x in range(8):
+            expected[y, x] = min(bar[0, yy, xx] for yy in range(y - 1, y + 2) for xx in range(x - 1, x + 2)
+                                 if 0 <= yy < 8 and 0 <= xx < 8)
+    np.testing.assert_array_equal(thicken(bar, -1)[0], expected)
+    assert expected[0, 3] == 1.0  # the top row survives where the bar is wide enough

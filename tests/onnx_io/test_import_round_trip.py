@@ -78,3 +78,35 @@ def test_class_names_must_match_the_outputs():
 
     with pytest.raises(OnnxImportError, match="3 class names for 10 outputs"):
         import_onnx(colour_net().model().SerializeToString(), classes=["a", "b", "c"])
+
+
+def test_same_padding_and_a_scaled_gemm_match_onnxruntime():
+    """auto_pad SAME_UPPER on a 3x3 kernel pads one pixel a side; Gemm's alpha scales the product
+    and beta the bias (the ONNX operator's definition), both checked against onnxruntime."""
+    from .graphs import GraphBuilder
+
+    g = GraphBuilder((1, 8, 8), seed=3)
+    g.conv(1, 4, 3, name="same", auto_pad="SAME_UPPER")
+    g.op("Relu", name="relu")
+    g.op("Flatten", name="flat", axis=1)
+    g.op("Gemm", g.const(g.rand(5, 4 * 8 * 8)), g.const(g.rand(5, scale=0.5)), name="scaled", transB=1,
+         alpha=0.5, beta=2.0)
+    x = np.random.default_rng(8).uniform(0, 1, (1, 8, 8)).astype(np.float32)
+    network, _, compared = _check_layers(g, x, x)
+    assert network.architecture.layers[0].padding == 1
+    assert compared == ["same", "relu", "flat", "scaled"]
+
+
+def test_batch_norm_momentum_keeps_its_meaning_both_ways():
+    """ONNX's momentum weighs the old running average (running * m + batch * (1 - m)); our layer's
+    weighs the new batch (its docstring). 0.9 in the graph is 0.1 here, and 0.9 again when exported."""
+    from app.onnx_io.writer import export_network
+
+    network, _ = import_onnx(colour_net().model().SerializeToString())
+    norms = [s for s in network.architecture.layers if s.kind == "batchnorm"]
+    assert [s.momentum for s in norms] == [pytest.approx(0.1), pytest.approx(0.1)]
+    assert [s.eps for s in norms] == [pytest.approx(1e-3), pytest.approx(1e-3)]
+    exported = export_network(network)
+    moments = [next(a.f for a in n.attribute if a.name == "momentum")
+               for n in exported.graph.node if n.op_type == "BatchNormalization"]
+    assert moments == [pytest.approx(0.9), pytest.approx(0.9)]

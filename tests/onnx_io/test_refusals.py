@@ -124,3 +124,12 @@ def test_cli_import_writes_a_weights_file_the_server_loads(tmp_path):
     assert model.metadata["name"] == "Tiny" and model.preparation.centre == "box"
     x = np.zeros((1, 1, 8, 8), np.float32)
     assert model.network.forward(x).shape == (1, 3)
+
+
+@pytest.mark.parametrize("std", [0.0, -0.5])
+def test_normalisation_dividing_by_zero_or_less_is_refused(std):
+    g = GraphBuilder((1, 8, 8))
+    g.op("Sub", g.const(np.array([[[[0.5]]]], np.float32)), name="centre")
+    g.op("Div", g.const(np.array([[[[std]]]], np.float32)), name="scale")
+    g.conv(1, 4, 3, name="stem", pads=[1, 1, 1, 1])
+    assert "positive" in _refused(g.model())
