@@ -12,7 +12,7 @@ from PIL import Image
 from app.nn.architecture import COLOUR32
 from app.nn.receptive import receptive_field
 
-from .conftest import LAPTOP, Console
+from .conftest import open_ready
 from .helpers import draw_settled, unit_point
 
 pytest.importorskip("playwright")
@@ -35,13 +35,9 @@ def _stripes(tmp_path):
     return path
 
 
-def test_colour_photo_is_answered_and_hover_traces_through_batch_norm(browser, colour_server, tmp_path):
-    context = browser.new_context(viewport=LAPTOP)
-    page = context.new_page()
-    console = Console(page)
+def test_colour_photo_is_answered_and_hover_traces_through_batch_norm(laptop_context, colour_server, tmp_path):
+    page = open_ready(laptop_context, f"{colour_server}/")
     try:
-        page.goto(f"{colour_server}/")
-        page.wait_for_selector("body[data-ready=true]", timeout=15000)
         for spec in COLOUR32.layers:
             expect(page.locator(f'section.layer[data-layer="{spec.name}"]')).to_have_count(1)
         expect(page.locator('.map[data-layer="input"]')).to_have_count(3)
@@ -65,18 +61,14 @@ def test_colour_photo_is_answered_and_hover_traces_through_batch_norm(browser, c
         )
         assert sorted(boxes) == [[c, raw.y0, raw.x0, raw.y1, raw.x1] for c in range(3)]
         assert (raw.y0, raw.x0, raw.y1, raw.x1) == (4, 8, 6, 10)  # conv1's 3x3 window, padding 1
-        assert console.errors == []
+        assert page.console.errors == []
     finally:
-        context.close()
+        page.close()
 
 
-def test_colour_ink_on_the_pad_lights_its_own_input_maps(browser, colour_server):
-    context = browser.new_context(viewport=LAPTOP)
-    page = context.new_page()
-    console = Console(page)
+def test_colour_ink_on_the_pad_lights_its_own_input_maps(laptop_context, colour_server):
+    page = open_ready(laptop_context, f"{colour_server}/")
     try:
-        page.goto(f"{colour_server}/")
-        page.wait_for_selector("body[data-ready=true]", timeout=15000)
         page.get_by_role("button", name="Red ink").click()
         expect(page.get_by_role("button", name="Red ink")).to_have_attribute("aria-pressed", "true")
         draw_settled(page, [[(60, 140), (220, 140)]])
@@ -89,6 +81,6 @@ def test_colour_ink_on_the_pad_lights_its_own_input_maps(browser, colour_server)
         assert green.max() == 0 and blue.max() == 0
         rows = np.flatnonzero(red.max(axis=1) > 128)
         assert rows.min() >= 13 and rows.max() <= 18
-        assert console.errors == []
+        assert page.console.errors == []
     finally:
-        context.close()
+        page.close()
