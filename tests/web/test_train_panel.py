@@ -34,3 +34,17 @@ def test_a_tiny_model_trains_from_the_page_draws_its_curves_and_joins_the_picker
     assert select.locator("option:checked").text_content() == "Tiny <b>tanh</b>"  # shown as text, not HTML
     expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=10000)
     assert "Done" in panel.locator("[data-train-status]").text_content()
+
+
+def test_a_job_that_reports_once_still_draws_its_point(page):
+    """A short job may send a single progress event: its point is drawn, not an empty chart."""
+    inked = page.evaluate("""async () => {
+        const { Curves } = await import("/static/js/train/curves.js");
+        const canvas = document.createElement("canvas");
+        canvas.width = 200; canvas.height = 100;
+        const curves = new Curves(canvas);
+        curves.add({ step: 5, steps: 10, loss: 0.2, train_accuracy: 0.5, val_accuracy: null });
+        const data = canvas.getContext("2d").getImageData(0, 0, 200, 100).data;
+        return [...data].filter((v, i) => i % 4 === 3 && v > 0).length;
+    }""")
+    assert inked >= 8  # two dots of 4x4 (loss and training accuracy)

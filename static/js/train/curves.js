@@ -44,8 +44,10 @@ export class Curves {
     ];
     for (const [points, lo, hi, colour] of lines) {
       const xy = toCanvas(points, this.total, lo, hi, width, height);
-      ctx.strokeStyle = colour;
+      ctx.strokeStyle = ctx.fillStyle = colour;
       ctx.lineWidth = 2;
+      // A short job may report once: one point is a dot, since a path of one point draws nothing.
+      if (xy.length === 1) ctx.fillRect(xy[0].x - 2, xy[0].y - 2, 4, 4);
       ctx.beginPath();
       xy.forEach(({ x, y }, i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
       ctx.stroke();
