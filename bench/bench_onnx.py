@@ -12,8 +12,10 @@
    against the same trace by the engine of an earlier commit (``--before``, default the one
    before the engine-speed work), taking turns (onnxruntime once more without the indices, as this
    bench timed it before, and once with the weighted inputs too, all that our trace returns).
-   Target ratio <= 1.0. Then where the time goes: our layers one by one against onnxruntime's
-   per-node profile.
+   Target ratio <= 1.0. Two floors of a NumPy engine take turns too (bench/trace_floor.py): the
+   same trace written straight for LeNet's shapes in the fewest NumPy calls we know, and that
+   sequence of calls on one-element arrays (the calls' own cost, without their arithmetic).
+   Then where the time goes: our layers one by one against onnxruntime's per-node profile.
 3. Import time of an ONNX file of about 5 MB (a wide conv and dense chain). Target < 1 s.
 Writes bench/results/onnx.md.
 """
@@ -49,6 +51,7 @@ from before import DEFAULT_REVISION, before_network, load_before  # noqa: E402
 from onnx import TensorProto, helper  # noqa: E402
 from onnx_io.graphs import GraphBuilder, colour_net, lenet_nhwc, tanh_net  # noqa: E402
 from onnx_io.reference import node_outputs, relative_difference  # noqa: E402
+from trace_floor import calls_only, check, straight_trace  # noqa: E402
 
 
 def agreement() -> list[tuple[str, int, float]]:
@@ -158,6 +161,8 @@ def trace_timing(reps: int, revision: str) -> dict[str, float]:
     feed = {"input": x[None]}
     runs = {
         "ours": lambda: net.trace(x), "before": lambda: old.trace(x),
+        "straight": lambda run=straight_trace(net): run(x),
+        "calls only": lambda run=calls_only(net): run(x),
         "onnxruntime": session_run(with_pool_indices(export_network(net, every_layer=True))),
         "onnxruntime without indices": session_run(export_network(net, every_layer=True)),
         "onnxruntime with weighted inputs": session_run(with_weighted_inputs(with_pool_indices(export_network(net, every_layer=True)))),
@@ -174,7 +179,9 @@ def trace_timing(reps: int, revision: str) -> dict[str, float]:
             t0 = time.perf_counter()
             runs[key]()
             times[key].append(time.perf_counter() - t0)
-    return {key: statistics.median(values) * 1e6 for key, values in times.items()}
+    medians = {key: statistics.median(values) * 1e6 for key, values in times.items()}
+    medians["straight difference"] = check(net, x)
+    return medians
 
 
 def import_timing() -> tuple[float, float]:
@@ -221,7 +228,7 @@ def main() -> int:
         "|---|---|---|",
         *[f"| {label} | {n} | {worst:.2e} |" for label, n, worst in rows],
         "",
-        "LeNet-5 trace of one image, median of the five taking turns in a new order every round:",
+        "LeNet-5 trace of one image, median of the seven taking turns in a new order every round:",
         "",
         "| engine | us | against onnxruntime |",
         "|---|---|---|",
@@ -232,6 +239,11 @@ def main() -> int:
         f"{us['onnxruntime with weighted inputs']:.1f} | {us['onnxruntime with weighted inputs'] / theirs:.2f} |",
         f"| ours before (commit {args.before}) | {before:.1f} | {before / theirs:.2f} |",
         f"| ours now | {ours:.1f} | {ours / theirs:.2f} (target <= 1.0) |",
+        f"| floor 1: a NumPy trace written straight for LeNet's shapes, the fewest calls we know "
+        f"(largest difference from ours {us['straight difference']:.1e}, same winners) | "
+        f"{us['straight']:.1f} | {us['straight'] / theirs:.2f} |",
+        f"| floor 2: the same NumPy calls on one-element arrays (their cost without the arithmetic) | "
+        f"{us['calls only']:.1f} | {us['calls only'] / theirs:.2f} |",
         "",
         f"Now against before: {ours / before:.2f} of the time ({before / ours:.2f}x faster). "
         f"Ours against onnxruntime returning all our trace returns: {ours / us['onnxruntime with weighted inputs']:.2f}.",
