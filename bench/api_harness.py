@@ -13,12 +13,9 @@ import base64
 import http.client
 import io
 import json
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +23,9 @@ import orjson
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from live_server import LiveServer, free_port  # noqa: F401  (free_port: for the benchmarks that import it from here)
+
 PYTHON = sys.executable
 UVICORN_OPTIONS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
 CONNECTIONS = 8
@@ -43,12 +43,6 @@ end
 
 
 # -- servers -----------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def get(port: int, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
@@ -71,53 +65,13 @@ def post(port: int, path: str, body: bytes, headers: dict | None = None, conn=No
             conn.close()
 
 
-class Server:
-    """One uvicorn process serving `target`; records the time to its first answer."""
+class Server(LiveServer):
+    """One uvicorn process serving `target` with UVICORN_OPTIONS, ready once `ready_path`
+    answers; records the wall and CPU time to that first answer."""
 
     def __init__(self, target: str, ready_path: str):
-        self.target, self.ready_path, self.port = target, ready_path, free_port()
-        started = time.perf_counter()
-        self.process = subprocess.Popen(
-            [PYTHON, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(self.port), *UVICORN_OPTIONS],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{target} exited: {self.process.stderr.read().decode()[-2000:]}")
-            try:
-                if get(self.port, ready_path, timeout=0.5)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.perf_counter() - started > 30:
-                raise RuntimeError(f"{target} did not answer {ready_path} within 30 s")
-            time.sleep(0.005)
-        self.startup_s = time.perf_counter() - started
+        super().__init__(["uvicorn", target, *UVICORN_OPTIONS], ready_path=ready_path, ready_within=30)
         self.startup_cpu_s = self.cpu_s()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def cpu_s(self) -> float:
-        """User + system CPU seconds the server process has used so far."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def rss_kb(self) -> int:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        raise RuntimeError("no VmRSS")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 # -- wrk ---------------------------------------------------------------------------------
@@ -144,7 +98,7 @@ def wrk(server: Server, path: str, script: Path, seconds: int) -> dict:
         "5s",
         "-s",
         str(script),
-        server.url(path),
+        server.url + path,
     ]
     cpu = server.cpu_s()
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout

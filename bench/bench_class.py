@@ -25,7 +25,6 @@ import io
 import os
 import platform
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,7 +33,8 @@ import numpy as np
 import orjson
 from PIL import Image
 
-from api_harness import PYTHON, free_port, get  # bench/ is on sys.path when this runs as a script
+import api_harness  # noqa: F401  (bench/ is on sys.path when this runs as a script; it puts tests/ there too)
+from live_server import LiveServer, cnnvis_serve
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "class.md"
@@ -78,54 +78,6 @@ def request_bytes(port: int, body: bytes) -> bytes:
         f"Content-Length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body
-
-
-# -- the server ------------------------------------------------------------------------
-class ClassServer:
-    """`python -m app.cli serve --workers 2` on loopback, with its default limits."""
-
-    def __init__(self, workers: int):
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [PYTHON, "-m", "app.cli", "serve", "--host", HOST, "--port", str(self.port), "--workers", str(workers)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + START_S
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError("cnnvis serve exited at start-up")
-            try:
-                if get(self.port, "/healthz", timeout=0.5)[0] == 200 and len(self.children()) >= workers:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()  # never leave a server (and its workers) behind
-                raise RuntimeError(f"cnnvis serve did not answer within {START_S:g} s")
-            time.sleep(0.05)
-
-    def children(self) -> list[int]:
-        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(p) for p in path.read_text().split()] if path.exists() else []
-
-    def cpu_s(self) -> float:
-        """User + system CPU seconds of the server and its workers."""
-        total = 0
-        for pid in [self.process.pid, *self.children()]:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += int(fields[11]) + int(fields[12])
-        return total / os.sysconf("SC_CLK_TCK")
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 # -- the students -------------------------------------------------------------------------
@@ -233,7 +185,7 @@ def main():
     global LOAD_AT_START
     LOAD_AT_START = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
     digits = load_digits()
-    server = ClassServer(args.workers)
+    server = LiveServer(cnnvis_serve("--workers", str(args.workers)), ready_within=START_S, workers=args.workers)
     paths = {
         "page (compact pixels)": [request_bytes(server.port, compact_body(d)) for d in digits],
         "old (PNG of the pad)": [request_bytes(server.port, png_body(d)) for d in digits],

@@ -102,7 +102,7 @@ def main():
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS)
-            pages = {mode: open_page(browser, server.url(""), hash_) for mode, hash_ in MODES.items()}
+            pages = {mode: open_page(browser, server.url, hash_) for mode, hash_ in MODES.items()}
             for _ in range(args.rounds):
                 for mode, page in pages.items():
                     runs[mode].append(one_round(page, server, args.seconds))

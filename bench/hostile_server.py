@@ -23,7 +23,6 @@ import platform
 import resource
 import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,7 +33,8 @@ import orjson
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-from api_harness import ROOT, free_port, pixels_body  # noqa: E402
+from api_harness import pixels_body  # noqa: E402
+from live_server import LiveServer, cnnvis_serve  # api_harness puts tests/ on sys.path
 
 RESULTS = BENCH / "results" / "hostile_server.md"
 HOSTILE_CLIENTS = 4
@@ -237,44 +237,6 @@ def measure_half_open(base_url: str, n: int, wait_s: float = 30.0) -> dict:
     }
 
 
-class CnnvisServer:
-    """`cnnvis serve` with its defaults on a free loopback port."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
-                                        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 180  # a busy machine takes a while to load the models
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(self.process.stderr.read().decode()[-2000:])
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()  # never leave a server behind
-                raise RuntimeError("cnnvis serve did not answer within 180 s")
-            time.sleep(0.1)
-
-    def cpu_s(self) -> float:
-        """User + system CPU seconds the server has used so far (Linux)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 def report(delay: dict, half_open: dict) -> str:
     lines = [
         "# Hostile load on one `cnnvis serve` worker (defaults, loopback)",
@@ -322,7 +284,8 @@ def report(delay: dict, half_open: dict) -> str:
 
 
 def main() -> int:
-    server = CnnvisServer()
+    # `cnnvis serve` with its defaults; a busy machine takes a while to load the models
+    server = LiveServer(cnnvis_serve(), ready_within=180)
     try:
         delay = measure_json_delay(server.url, server_cpu=server.cpu_s)
         half_open = measure_half_open(server.url, 1100)

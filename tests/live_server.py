@@ -37,15 +37,28 @@ class ServerDidNotStart(RuntimeError):
     """The server exited, or did not answer /healthz in time; the message ends with its output."""
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process `pid` has used so far (Linux: /proc), 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class LiveServer:
     """`python -m <module_args> --host 127.0.0.1 --port <free port>`, run from `cwd` with `env`
-    on top of this process's environment; the constructor returns once GET /healthz answers 200.
+    on top of this process's environment; the constructor returns once GET `ready_path` answers
+    200 (and, with `workers`, once that many worker processes run).
 
     Use as a context manager, or call stop(). `url` is the base URL, `pid` the server's process
-    id (its CPU time and memory are read from /proc by the benchmarks)."""
+    id, `startup_s` the wall time from launch to ready; the benchmarks read its CPU time and
+    memory from /proc (cpu_s, rss_kb)."""
 
     def __init__(self, module_args: list[str], *, cwd: Path = ROOT, env: dict[str, str] | None = None,
-                 ready_within: float = 60.0):
+                 ready_within: float = 60.0, ready_path: str = "/healthz", workers: int = 0):
+        self.ready_path, self.workers = ready_path, workers
+        started = time.perf_counter()
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         self._output = tempfile.TemporaryFile()
@@ -58,6 +71,7 @@ class LiveServer:
         except BaseException:
             self.stop()
             raise
+        self.startup_s = time.perf_counter() - started
 
     def _wait_until_ready(self, what: str, ready_within: float) -> None:
         deadline = time.monotonic() + ready_within
@@ -65,22 +79,41 @@ class LiveServer:
         while True:
             if self.process.poll() is not None:
                 raise ServerDidNotStart(f"{what} exited with status {self.process.returncode}:\n{self.output()}")
-            if self._healthy():
+            if self._healthy() and len(self.children()) >= self.workers:
                 return
             if time.monotonic() > deadline:
-                raise ServerDidNotStart(f"{what} did not answer /healthz within {ready_within:.0f} s:\n{self.output()}")
+                raise ServerDidNotStart(f"{what} did not answer {self.ready_path} within {ready_within:.0f} s:\n{self.output()}")
             time.sleep(pause)
             pause = min(pause * 2, 0.1)
 
     def _healthy(self) -> bool:
         connection = http.client.HTTPConnection(HOST, self.port, timeout=2)
         try:
-            connection.request("GET", "/healthz")
+            connection.request("GET", self.ready_path)
             return connection.getresponse().status == 200
         except OSError:
             return False
         finally:
             connection.close()
+
+    def children(self) -> list[int]:
+        """Process ids of the server's direct children (its workers, with --workers)."""
+        path = Path(f"/proc/{self.pid}/task/{self.pid}/children")
+        try:
+            return [int(p) for p in path.read_text().split()]
+        except OSError:
+            return []
+
+    def cpu_s(self) -> float:
+        """User + system CPU seconds the server and its workers have used so far."""
+        return sum(cpu_seconds(pid) for pid in [self.pid, *self.children()])
+
+    def rss_kb(self) -> int:
+        """The server process's resident memory in KiB."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise RuntimeError(f"no VmRSS for process {self.pid}")
 
     def output(self, last: int = 3000) -> str:
         """The last `last` characters the server wrote (stdout and stderr together)."""
