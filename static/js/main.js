@@ -283,7 +283,7 @@ async function start() {
     },
   });
   const apiRoot = body.dataset.apiRoot || "/api";
-  new TrainPanel($("train"), {
+  const train = new TrainPanel($("train"), {
     apiRoot,
     onLive: (id) => live.start(id),
     onSnapshot: (n) => live.snapshot(n),
@@ -310,6 +310,7 @@ async function start() {
   await own.find(fromHash(location.hash).modelId);
   picker.refresh(api).catch(() => {}); // models trained or uploaded since the page was made
   await wireAddress(store, { modelIds, fallbackModel: body.dataset.model, switchTo, askPixels });
+  train.resume(); // a job this tab started before a reload: its events again, from the start
 
   // A hook for bench/bench_page.py: decode the last trace again and redraw every layer.
   document.addEventListener("cnnvis:measure-redraw", () => {

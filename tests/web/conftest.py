@@ -100,8 +100,9 @@ def laptop_context(browser):
     """One browser context at laptop size for every test's `page`. Each test still gets a page
     of its own (its own document, scripts, listeners and console); what the pages share is the
     HTTP cache, so the page's 80-odd scripts and style sheets are revalidated, not sent again,
-    and a page is ready about a second sooner. The page keeps no cookies or storage of its own:
-    its state is in its address."""
+    and a page is ready about a second sooner. The page keeps no cookies: its state is in its
+    address, and the one thing it keeps in its tab's sessionStorage (a training job it follows)
+    is the tab's own, never shared with another page."""
     context = browser.new_context(viewport=LAPTOP)
     yield context
     context.close()

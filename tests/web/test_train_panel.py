@@ -3,6 +3,8 @@ the model then in the picker, tracing the drawing."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .helpers import SEVEN, draw
@@ -48,3 +50,37 @@ def test_a_job_that_reports_once_still_draws_its_point(page):
         return [...data].filter((v, i) => i % 4 === 3 && v > 0).length;
     }""")
     assert inked >= 8  # two dots of 4x4 (loss and training accuracy)
+
+
+def test_a_reloaded_tab_follows_the_job_it_started_to_its_end_then_forgets_it(page):
+    """A student who reloads while the model trains finds the job again (its events replayed by
+    the server), and its model joins the picker; once it ended, a reload shows an idle panel."""
+    panel = page.locator("#train")
+    panel.locator("#train-limit").fill("2000")  # long enough (a few seconds) to reload while it runs
+    panel.locator("#train-epochs").fill("2")
+    panel.locator("#train-name").fill("Reloaded")
+    panel.locator("[data-train-start]").click()
+    expect(panel).to_have_attribute("data-state", re.compile("queued|running"), timeout=30000)
+    assert page.evaluate("sessionStorage.getItem('cnnvis.train.job')") is not None  # still running: kept
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]", timeout=15000)
+    expect(panel).to_have_attribute("data-state", "done", timeout=60000)
+    assert "Done: Reloaded" in panel.locator("[data-train-status]").text_content()
+    assert int(panel.locator("canvas").get_attribute("data-points")) >= 1  # the curves drawn again
+    select = page.locator("#model-select")
+    assert select.locator("option:checked").text_content() == "Reloaded"
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]", timeout=15000)
+    expect(panel).to_have_attribute("data-state", "idle")
+    assert panel.locator("[data-train-status]").text_content() == ""
+
+
+def test_a_reloaded_tab_whose_job_the_server_forgot_says_so_in_words(page):
+    page.evaluate("sessionStorage.setItem('cnnvis.train.job', JSON.stringify({job: 'j-0123456789ab', name: 'Gone'}))")
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]", timeout=15000)
+    panel = page.locator("#train")
+    expect(panel).to_have_attribute("data-state", "failed")
+    assert "no longer knows the training you started" in panel.locator("[data-train-status]").text_content()
+    assert page.evaluate("sessionStorage.getItem('cnnvis.train.job')") is None
+    assert page.locator("[data-train-stop]").is_disabled()

@@ -12,6 +12,29 @@ export function timeLeft(seconds) {
 
 const pct = (v) => (v === null || v === undefined ? "–" : `${(100 * v).toFixed(1)}%`);
 
+// The job this tab follows, kept for the tab's life (sessionStorage), so a reload or a page
+// opened again in the same tab picks the job up where it is: the server replays its events.
+const KEPT_JOB = "cnnvis.train.job";
+const LOST = "The connection to the server was lost: reload the page to follow your training again.";
+
+function keptJob() {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(KEPT_JOB));
+    return typeof kept?.job === "string" && /^j-[0-9a-f]{12}$/.test(kept.job) ? kept : null;
+  } catch {
+    return null; // storage refused (a private window) or not ours: nothing to resume
+  }
+}
+
+function keepJob(kept) {
+  try {
+    if (kept) sessionStorage.setItem(KEPT_JOB, JSON.stringify(kept));
+    else sessionStorage.removeItem(KEPT_JOB);
+  } catch {
+    // storage refused: the job still runs, the tab just cannot find it again after a reload
+  }
+}
+
 export class TrainPanel {
   /**
    * onLive(liveId, name): the job started, its model as it learns is `liveId`;
@@ -70,20 +93,66 @@ export class TrainPanel {
       this.say(answer.detail || "The server could not start the training.", "failed");
       return;
     }
-    this.job = answer.job;
-    this.stopButton.disabled = false;
+    this.name = this.body().name || "My network";
+    this.retried = false;
+    keepJob({ job: answer.job, name: this.name });
     this.follow(answer.job);
   }
 
+  /** Follow again the job this tab started before a reload, if there is one. */
+  resume() {
+    const kept = keptJob();
+    if (!kept || this.source) return undefined;
+    this.name = kept.name || "My network";
+    this.say("Finding the training you started…", "starting");
+    return this.findAgain(kept.job);
+  }
+
+  /** Ask the server whether it still knows `job`: follow it if so (its events again from the
+   * start), else say in words that it is gone. Never on a page being left: the request dies with it. */
+  async findAgain(job) {
+    const response = await fetch(`${this.apiRoot}/train/${job}`).catch(() => null);
+    if (this.source) return; // a new job began meanwhile
+    if (!response) {
+      // No network: the job stays kept, and the next load looks for it again.
+      this.say(LOST, "failed");
+      return;
+    }
+    if (response.ok) {
+      this.follow(job);
+      return;
+    }
+    keepJob(null);
+    this.stopButton.disabled = true;
+    this.left.textContent = "";
+    this.say("The server no longer knows the training you started: it ended more than 15 minutes " +
+      "ago, or the server was restarted. A model it finished is in the model list.", "failed");
+  }
+
   follow(job) {
+    this.job = job;
+    this.stopButton.disabled = false;
+    this.curves.reset(1); // the server sends every event from the start
     // EventSource reconnects by itself and sends Last-Event-ID, so a flaky network resumes.
     const source = new EventSource(`${this.apiRoot}/train/${job}/events`);
     this.source = source;
     const on = (name, fn) => source.addEventListener(name, (e) => fn(JSON.parse(e.data)));
+    source.addEventListener("error", () => {
+      // CONNECTING: the browser retries by itself. CLOSED: it gave up (the server refused the
+      // stream, or the page is being left): ask the server about the job, once, a moment later.
+      if (source.readyState !== EventSource.CLOSED || this.source !== source) return;
+      this.source = null;
+      if (this.retried) {
+        this.say(LOST, "failed");
+        return;
+      }
+      this.retried = true;
+      setTimeout(() => this.findAgain(job), 2000);
+    });
     on("queued", (d) => this.say(d.position ? `Waiting: number ${d.position} in the queue, about ${d.seconds_to_start} s.` : "Starting…", "queued"));
     on("started", (d) => {
       this.say(`Training on ${d.images} images…`, "running");
-      if (d.live) this.onLive?.(d.live, this.body().name || "My network");
+      if (d.live) this.onLive?.(d.live, this.name);
     });
     on("progress", (d) => {
       this.curves.add(d);
@@ -98,6 +167,8 @@ export class TrainPanel {
     });
     const end = (text, state) => {
       source.close();
+      this.source = null;
+      keepJob(null);
       this.stopButton.disabled = true;
       this.left.textContent = "";
       this.say(text, state);
