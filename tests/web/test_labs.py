@@ -179,7 +179,7 @@ def test_each_transform_slider_moves_the_drawn_input_by_pointer_and_by_keyboard(
         for i in range(1, 11):  # a drag in ten moves, as a hand makes it
             page.mouse.move(box["x"] + box["width"] * (0.5 + (at - 0.5) * i / 10), y)
         page.mouse.up()
-        # While the slider moves the address is written at most every 300 ms; letting go
+        # While the slider moves the address waits for it to rest (or 2 s); letting go
         # writes it at once, so a link copied now reopens the lab where the drag ended.
         assert link_transform(page)[key] == float(slider.input_value()), f"{key}: the link lost the end of the drag"
         shown_after(page, slider, key, before, before_map)
