@@ -153,7 +153,8 @@ def measure(variant, lab, name, how, margs, seconds):
     cdp.send("Profiler.enable")
     cdp.send("Profiler.setSamplingInterval", {"interval": 200})
     variant.browser.start_tracing(page=page, categories=CATEGORIES.split(","))
-    cdp.send("Profiler.start")
+    if not os.environ.get("TRACE_NO_PROFILE"):
+        cdp.send("Profiler.start")
     t0 = page.evaluate("performance.now()")
     if how == "drag":
         drag_slider(page, margs, seconds)
@@ -165,7 +166,7 @@ def measure(variant, lab, name, how, margs, seconds):
         page.evaluate(STEP, ["button", margs[0], margs[1], 30, seconds, margs[2]])
     t1 = page.evaluate("performance.now()")
     page.wait_for_timeout(500)
-    profile = cdp.send("Profiler.stop")["profile"]
+    profile = {"nodes": [], "samples": [], "timeDeltas": []} if os.environ.get("TRACE_NO_PROFILE") else cdp.send("Profiler.stop")["profile"]
     trace = json.loads(variant.browser.stop_tracing())
     page.evaluate("window.__labs.stop()")
     rec = page.evaluate("window.__labs")
@@ -181,7 +182,7 @@ def measure(variant, lab, name, how, margs, seconds):
     n = max(1, len(shown))
     split = {k: v / n for k, v in split_main(events, main).items()}
     threads = {k: v / n for k, v in other_threads(events, names, main[0]).items()}
-    functions = {k: v / n for k, v in profile_split(profile["profile"] if "profile" in profile else profile).items()}
+    functions = {k: v / n for k, v in profile_split(profile).items()}
     return {"variant": variant.name, "lab": lab, "name": name, "shown": len(shown), "seconds": (t1 - t0) / 1000,
             "main": split, "threads": threads, "functions": functions}
 

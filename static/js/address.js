@@ -74,7 +74,10 @@ export async function wireAddress(store, { modelIds, fallbackModel, switchTo, as
 
   // Listening before the address is applied: a change made while the model loads (a layer
   // hidden as soon as the rows appear) is written too.
-  store.subscribe(keys, (_, changed) => (changed.every((k) => STREAMING.has(k)) ? writeSoon() : write()));
+  // Only the address's own keys decide: an answer also sets its status and the like, which
+  // must not turn a streamed answer into one written at once.
+  const streamed = (changed) => changed.filter((k) => keys.includes(k)).every((k) => STREAMING.has(k));
+  store.subscribe(keys, (_, changed) => (streamed(changed) ? writeSoon() : write()));
   await apply(location.hash);
   // Someone edited the address or followed a link to another view of this page.
   window.addEventListener("hashchange", () => {
