@@ -13,6 +13,8 @@ Run against the page as it is (and --before REV in the same run, taking turns), 
 split before and after a change can be compared on one machine at one load.
 
 Usage: .venv/bin/python bench/trace_labs_page.py [--seconds 3] [--only dx,kernel edit] [--before 574c0a4]
+TRACE_NO_PROFILE=1 leaves the JavaScript profile out (less overhead, no function rows);
+TRACE_DUMP=DIR writes each raw trace there (`variant-control.json`) to read further.
 """
 
 from __future__ import annotations
