@@ -70,6 +70,27 @@ def test_choosing_sobel_shows_its_output_with_the_formula(page):
     expect(readout).to_have_attribute("data-x", "1")
 
 
+def test_a_refused_stride_shows_its_own_formula_even_after_an_earlier_answer_lands(page):
+    drawn_seven(page)
+    page.locator("#tab-kernel").click()
+    expect(page.locator("#lab-kernel .kernel-maps")).to_have_attribute("data-state", "ready", timeout=10000)
+    # Every Kernel lab answer held back 0.8 s, so the next setting is chosen while one is on its way.
+    page.evaluate("""() => {
+      const plain = window.fetch;
+      window.fetch = async (...args) => {
+        const response = await plain(...args);
+        if (String(args[0]).endsWith('/convolve')) await new Promise(r => setTimeout(r, 800));
+        return response;
+      };
+    }""")
+    page.locator('#lab-kernel select[data-key="stride"]').select_option("3")  # (28 - 3 + 2) / 3 + 1 = 10 fits
+    page.locator('#lab-kernel select[data-key="padding"]').select_option("0")  # (28 - 3 + 0) / 3 + 1 does not
+    expect(page.locator("#lab-kernel .lab-note")).to_contain_text("stride does not fit", timeout=10000)
+    formula = page.get_by_test_id("kernel-formula")
+    expect(formula).to_contain_text("not a whole number")
+    expect(formula).to_contain_text("(28 − 3 + 2×0) / 3")
+
+
 def test_ablating_maps_changes_the_answer_and_reset_restores_it(page):
     drawn_seven(page)
     page.locator("#tab-edit").click()
