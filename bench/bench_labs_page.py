@@ -466,6 +466,7 @@ def main():
     parser.add_argument("--only", default="", help="comma-separated control names (default: all)")
     parser.add_argument("--before", default="", help="a git revision measured in the same run, taking turns per control")
     args = parser.parse_args()
+    args.load_at_start = load_average()
 
     from playwright.sync_api import sync_playwright
 
@@ -520,7 +521,9 @@ def write_results(rows, variants, args):
         "verdict asks it of 95% of answers, p95 = 0, and the table gives the share) with the page's work",
         f"for it inside one frame's budget ({FRAME_MS:.1f} ms at p95).",
         f"Machine: {platform.machine()}, {platform.system()} {platform.release()}, Python {platform.python_version()},",
-        f"{os.cpu_count()} CPUs, load average {load_average()} at the end of the run.",
+        f"{os.cpu_count()} CPUs, load average {args.load_at_start} at the start and {load_average()} at the end of the run",
+        "(the machine is shared with other work: wall times are pessimistic; CPU per answer and the",
+        "ratios between the two apps, measured in turns, hold better).",
         "",
         "The page at rest (a task, then the end of the next frame; what the browser and the machine add",
         "to *answer -> painted* whatever the page does):",

@@ -5,13 +5,15 @@
 import { fitsModel } from "./examples.js";
 import { PROPS, fromHash, toHash } from "./state.js";
 
-// Writing the address costs the browser a same-document navigation (the history entry, the
-// page's icon looked up again): milliseconds of the page's main thread and more of the
-// browser's, far too much to pay for every live answer or every step of a dragged slider. What
-// changes in a stream (answers, a lab's slider, kernel or edits) is written at most once every
-// STREAM_MS, the newest state last, and at once when the person lets go (pointer up, key up);
-// anything else a person changed is written at once.
-const STREAM_MS = 300;
+// Writing the address costs the browser a same-document navigation (the history entry, and
+// the page's icon fetched and parsed again): 5-20 ms of the page's main thread per write in a
+// trace of a slider drag, more than an answer's whole frame budget. What changes in a stream
+// (answers, a lab's slider, kernel or edits) is written once the stream has rested for
+// REST_MS, or every FLOWING_MS while it keeps flowing, the newest state each time, and at
+// once when the person lets go (pointer up, key up); anything else a person changed is
+// written at once.
+const REST_MS = 300;
+const FLOWING_MS = 2000;
 const STREAMING = new Set(["trace", "labTransform", "kernelLab", "labEdits"]);
 
 /** Does `unit` exist in `model` (GET /api/models/{id})? The input counts as a map of the model's input shape. */
@@ -39,19 +41,21 @@ export function readAddress(hash, modelIds, fallback) {
  */
 export async function wireAddress(store, { modelIds, fallbackModel, switchTo, askPixels }) {
   const keys = [...new Set(PROPS.map((p) => p.watch ?? p.key))];
-  let timer = null; // a streamed change waiting for its turn
-  let lastWrite = -Infinity;
+  let timer = null; // a streamed change waiting for the stream to rest
+  let waitingSince = null; // when the oldest change not yet written was made
   const write = () => {
     clearTimeout(timer);
     timer = null;
-    lastWrite = performance.now();
+    waitingSince = null;
     const hash = toHash(store.state);
     if (hash === location.hash.slice(1)) return; // an answer for the settings already written
     history.replaceState(history.state, "", hash ? `#${hash}` : location.pathname + location.search);
   };
   const writeSoon = () => {
-    if (timer !== null) return; // the newest state is read when it fires
-    const wait = lastWrite + STREAM_MS - performance.now();
+    const now = performance.now();
+    waitingSince ??= now;
+    clearTimeout(timer); // the newest state is read when it fires
+    const wait = Math.min(REST_MS, waitingSince + FLOWING_MS - now);
     if (wait <= 0) write();
     else timer = setTimeout(write, wait);
   };
@@ -70,7 +74,10 @@ export async function wireAddress(store, { modelIds, fallbackModel, switchTo, as
 
   // Listening before the address is applied: a change made while the model loads (a layer
   // hidden as soon as the rows appear) is written too.
-  store.subscribe(keys, (_, changed) => (changed.every((k) => STREAMING.has(k)) ? writeSoon() : write()));
+  // Only the address's own keys decide: an answer also sets its status and the like, which
+  // must not turn a streamed answer into one written at once.
+  const streamed = (changed) => changed.filter((k) => keys.includes(k)).every((k) => STREAMING.has(k));
+  store.subscribe(keys, (_, changed) => (streamed(changed) ? writeSoon() : write()));
   await apply(location.hash);
   // Someone edited the address or followed a link to another view of this page.
   window.addEventListener("hashchange", () => {

@@ -1,5 +1,10 @@
 // Feature maps of one layer: one small canvas per channel at native size, scaled up by CSS
 // with image-rendering: pixelated. Owns its DOM; data arrives through update().
+//
+// A canvas written is a canvas the browser must copy, raster and composite again (in a trace
+// of a kernel edit, about a hundred canvas copies per answer). update() colours each channel
+// into a spare buffer first and writes the canvas only when some pixel differs from what it
+// shows: an edit of one conv1 kernel leaves the input and the other conv1 maps untouched.
 
 import { paintValues } from "./colormap.js";
 import { cellAt } from "./pointer.js";
@@ -7,6 +12,17 @@ import { cellAt } from "./pointer.js";
 /** Pixels per unit so a map of width w shows at a comfortable size (28 -> 3, 10 -> 6, 5 -> 10). */
 export function cellSize(w) {
   return Math.max(2, Math.min(12, Math.round(Math.max(50, Math.min(84, w * 3)) / w)));
+}
+
+// One opaque black RGBA pixel as a 32-bit word in this machine's byte order (no trace: black).
+const OPAQUE_BLACK = new Uint32Array(new Uint8ClampedArray([0, 0, 0, 255]).buffer)[0];
+
+/** Do two RGBA buffers of one size hold the same pixels? Compared a pixel (four bytes) at a time. */
+export function samePixels(a, b) {
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length >> 2);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length >> 2);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }
 
 export class MapGrid {
@@ -17,7 +33,8 @@ export class MapGrid {
     this.shape = shape;
     this.maps = [];
     this.contexts = [];
-    this.images = [];
+    this.images = []; // what each canvas shows now
+    this.spare = null; // colours of the next answer, swapped in where they differ
     this.body = body;
     this.setScale(1);
     body.style.setProperty("--w", String(w));
@@ -43,6 +60,8 @@ export class MapGrid {
       this.contexts.push(ctx);
       this.images.push(ctx.createImageData(w, h));
     }
+    this.spare = c > 0 ? this.contexts[0].createImageData(w, h) : null;
+    this.fresh = true; // nothing written yet: the first update writes every canvas
   }
 
   /** Paint every channel of data (C*H*W values, C order) on the given colour scale. */
@@ -50,12 +69,15 @@ export class MapGrid {
     const [c, h, w] = this.shape;
     const n = h * w;
     for (let ch = 0; ch < c; ch++) {
-      const image = this.images[ch];
-      if (data) paintValues(data, ch * n, n, scale, image.data);
-      else image.data.fill(0);
-      if (!data) for (let i = 3; i < image.data.length; i += 4) image.data[i] = 255;
-      this.contexts[ch].putImageData(image, 0, 0);
+      const next = this.spare;
+      if (data) paintValues(data, ch * n, n, scale, next.data);
+      else new Uint32Array(next.data.buffer).fill(OPAQUE_BLACK);
+      if (!this.fresh && samePixels(next.data, this.images[ch].data)) continue;
+      this.contexts[ch].putImageData(next, 0, 0);
+      this.spare = this.images[ch];
+      this.images[ch] = next;
     }
+    this.fresh = false;
   }
 
   /** Scale every map by k (layout.js fits the network to the screen): whole CSS pixels per unit. */

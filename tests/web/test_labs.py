@@ -70,6 +70,27 @@ def test_choosing_sobel_shows_its_output_with_the_formula(page):
     expect(readout).to_have_attribute("data-x", "1")
 
 
+def test_a_refused_stride_shows_its_own_formula_even_after_an_earlier_answer_lands(page):
+    drawn_seven(page)
+    page.locator("#tab-kernel").click()
+    expect(page.locator("#lab-kernel .kernel-maps")).to_have_attribute("data-state", "ready", timeout=10000)
+    # Every Kernel lab answer held back 0.8 s, so the next setting is chosen while one is on its way.
+    page.evaluate("""() => {
+      const plain = window.fetch;
+      window.fetch = async (...args) => {
+        const response = await plain(...args);
+        if (String(args[0]).endsWith('/convolve')) await new Promise(r => setTimeout(r, 800));
+        return response;
+      };
+    }""")
+    page.locator('#lab-kernel select[data-key="stride"]').select_option("3")  # (28 - 3 + 2) / 3 + 1 = 10 fits
+    page.locator('#lab-kernel select[data-key="padding"]').select_option("0")  # (28 - 3 + 0) / 3 + 1 does not
+    expect(page.locator("#lab-kernel .lab-note")).to_contain_text("stride does not fit", timeout=10000)
+    formula = page.get_by_test_id("kernel-formula")
+    expect(formula).to_contain_text("not a whole number")
+    expect(formula).to_contain_text("(28 − 3 + 2×0) / 3")
+
+
 def test_ablating_maps_changes_the_answer_and_reset_restores_it(page):
     drawn_seven(page)
     page.locator("#tab-edit").click()
@@ -179,7 +200,7 @@ def test_each_transform_slider_moves_the_drawn_input_by_pointer_and_by_keyboard(
         for i in range(1, 11):  # a drag in ten moves, as a hand makes it
             page.mouse.move(box["x"] + box["width"] * (0.5 + (at - 0.5) * i / 10), y)
         page.mouse.up()
-        # While the slider moves the address is written at most every 300 ms; letting go
+        # While the slider moves the address waits for it to rest (or 2 s); letting go
         # writes it at once, so a link copied now reopens the lab where the drag ended.
         assert link_transform(page)[key] == float(slider.input_value()), f"{key}: the link lost the end of the drag"
         shown_after(page, slider, key, before, before_map)

@@ -201,14 +201,11 @@ export class KernelLab {
   run() {
     if (!this.open) return;
     const body = this.body();
-    const st = this.settings;
     if (!body) {
       this.message.textContent = "Draw or choose a digit to convolve it.";
       return;
     }
-    const size = this.store.state.trace?.input.shape[2] ?? 28;
-    const f = outputSize(size, body.kernel.length, body.padding, st.stride, st.dilation);
-    this.formula.textContent = f.text;
+    this.formula.textContent = this.formulaFor(body);
     // The body is read again when the request is really sent: the newest settings go.
     this.requests.push(undefined, async (signal) => {
       const latest = this.body() ?? body;
@@ -216,8 +213,18 @@ export class KernelLab {
     });
   }
 
+  /** The output-size formula, with its numbers, for a request body of the settings shown. */
+  formulaFor(body) {
+    const size = this.store.state.trace?.input.shape[2] ?? 28;
+    return outputSize(size, body.kernel.length, body.padding, this.settings.stride, this.settings.dilation).text;
+  }
+
   fail(err) {
     if (err?.name === "AbortError") return;
+    // An earlier answer drawn while this request waited wrote its own formula: the refusal is
+    // about the settings shown now, so their formula goes beside its sentence.
+    const body = this.body();
+    if (body) this.formula.textContent = this.formulaFor(body);
     this.message.textContent = err.message;
     this.maps.dataset.state = "error";
     this.maps.replaceChildren(); // no stale maps beside a formula that does not fit
