@@ -52,3 +52,12 @@ def test_an_upload_in_a_form_is_still_read(client, mnist_test):
     response = upload(client, png(paper(images[0])), model="mnist")
     assert response.status_code == 200
     assert response.json()["label"] == int(labels[0])
+
+
+@pytest.mark.parametrize("sent", ["m" * 5000, ["x"] * 2000])
+def test_an_unknown_model_is_named_but_not_echoed_whole(client, sent):
+    response = client.post("/api/predict", json={"model": sent, "pixels": [[0.0] * 28] * 28})
+    assert response.status_code == 404
+    detail = response.json()["detail"]
+    assert detail.startswith("No model ") and "Available models: " in detail and "mnist" in detail
+    assert len(detail) < 200, f"{len(detail)} characters"
