@@ -1,0 +1,46 @@
+"""A browser that comes back to a training stream after its ending was sent (its Wi-Fi dropped
+just then) is told there is nothing more, at once, rather than held open for ever; a stream
+that still has events to send sends them and ends with the ending."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.settings import Settings
+
+JOB = "j-0123456789ab"
+EVENTS = [("queued", {"position": 0}), ("started", {"images": 10}), ("done", {"model": "t-0", "val_accuracy": 0.5})]
+
+
+@pytest.fixture
+def client(tmp_path):
+    """An app whose job folder holds one finished job, written as a job's own process writes it."""
+    folder = tmp_path / "jobs" / JOB
+    folder.mkdir(parents=True)
+    (folder / "job.json").write_text(json.dumps({"name": "finished"}))
+    (folder / "events.jsonl").write_text("".join(json.dumps([e, d]) + "\n" for e, d in EVENTS))
+    with TestClient(create_app(Settings(state_dir=tmp_path)), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize("last_seen", ["3", "99", "99999999999999999999999"])
+def test_a_stream_asked_after_the_ending_ends_at_once_with_204(client, last_seen):
+    started = time.monotonic()
+    with client.stream("GET", f"/api/train/{JOB}/events", headers={"Last-Event-ID": last_seen}) as response:
+        assert response.status_code == 204
+        assert b"".join(response.iter_bytes()) == b""
+    assert time.monotonic() - started < 5
+
+
+def test_a_stream_asked_before_the_ending_sends_the_rest_and_ends(client):
+    with client.stream("GET", f"/api/train/{JOB}/events", headers={"Last-Event-ID": "1"}) as response:
+        assert response.status_code == 200
+        text = b"".join(response.iter_bytes()).decode()
+    ids = [int(line[4:]) for line in text.splitlines() if line.startswith("id: ")]
+    kinds = [line[7:] for line in text.splitlines() if line.startswith("event: ")]
+    assert ids == [2, 3] and kinds == ["started", "done"]
