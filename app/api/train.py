@@ -99,6 +99,8 @@ async def stream_events(job_id: str, request: Request):
             await asyncio.sleep(POLL_SECONDS)
             quiet += POLL_SECONDS
             if quiet >= KEEPALIVE_SECONDS:
+                if store.ended(job_id):  # ended past a Last-Event-ID larger than its events: stop waiting
+                    return
                 quiet = 0.0
                 yield ": still here\n\n"
 

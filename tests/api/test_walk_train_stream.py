@@ -44,3 +44,25 @@ def test_a_stream_asked_before_the_ending_sends_the_rest_and_ends(client):
     ids = [int(line[4:]) for line in text.splitlines() if line.startswith("id: ")]
     kinds = [line[7:] for line in text.splitlines() if line.startswith("event: ")]
     assert ids == [2, 3] and kinds == ["started", "done"]
+
+
+def test_a_stream_asked_past_a_running_job_ends_once_the_job_has_ended(client, tmp_path, monkeypatch):
+    """A Last-Event-ID beyond every event of a job still running: the stream waits, and ends
+    (at its next keep-alive) once the job's ending is written, rather than waiting for ever."""
+    from app.api import train as train_routes
+
+    monkeypatch.setattr(train_routes, "KEEPALIVE_SECONDS", 0.3)
+    events = tmp_path / "jobs" / JOB / "events.jsonl"
+    ending = events.read_text().splitlines(keepends=True)[-1]
+    events.write_text("".join(events.read_text().splitlines(keepends=True)[:-1]))  # running: no ending yet
+    started = time.monotonic()
+    with client.stream("GET", f"/api/train/{JOB}/events", headers={"Last-Event-ID": "50"}) as response:
+        assert response.status_code == 200
+        with events.open("a") as f:
+            f.write(ending)
+        text = ""
+        for chunk in response.iter_bytes():  # keep-alives every 0.3 s: the deadline is looked at
+            text += chunk.decode()
+            if time.monotonic() - started > 10:
+                pytest.fail("the stream was still open 10 s after the job ended")
+    assert "event:" not in text
