@@ -17,8 +17,37 @@ from .api.schemas import ApiError
 from .web import templates
 
 
+# The validator's words ("Input should be greater than or equal to 1") said as a rule about the field.
+_RULES = {
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be more than {gt}",
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "finite_number": "must be a finite number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "string_type": "must be text",
+    "string_too_long": "must be at most {max_length} characters",
+    "literal_error": "must be {expected}",
+    "enum": "must be {expected}",
+    "missing": "is missing",
+    "extra_forbidden": "is not a field this request takes",
+}
+
+
 def _describe(error: dict) -> str:
     where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
+    rule = _RULES.get(error.get("type", ""))
+    if where and rule:
+        try:
+            return f"{where} {rule.format(**error.get('ctx', {}))}"
+        except (KeyError, IndexError, ValueError):
+            pass
     return f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", "invalid request")
 
 

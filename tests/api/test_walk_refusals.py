@@ -61,3 +61,20 @@ def test_an_unknown_model_is_named_but_not_echoed_whole(client, sent):
     detail = response.json()["detail"]
     assert detail.startswith("No model ") and "Available models: " in detail and "mnist" in detail
     assert len(detail) < 200, f"{len(detail)} characters"
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    ({"epochs": "x"}, "epochs must be a whole number"),
+    ({"epochs": 1.5}, "epochs must be a whole number"),
+    ({"epochs": 0}, "epochs must be at least 1"),
+    ({"lr": 0}, "lr must be more than 0"),
+    ({"augment": -1}, "augment must be true or false"),
+    ({"dataset": "cifar"}, "dataset must be 'mnist' or 'fashion-mnist'"),
+    ({"learning_rate": 0.1}, "learning_rate is not a field this request takes"),
+])
+def test_a_training_request_out_of_bounds_is_said_as_a_rule(client, body, said):
+    """The validator's own words ("Input should be greater than or equal to 1") are said as a
+    rule about the field, the words the Train panel shows a student."""
+    response = client.post("/api/train", json=body)
+    assert response.status_code == 422
+    assert said in response.json()["detail"]
