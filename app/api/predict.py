@@ -92,8 +92,9 @@ async def create_trace(request: Request) -> JSONBytes:
 
 UPLOAD_FORM = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"],
-    "properties": {"file": {"type": "string", "format": "binary", "description": "a PNG, JPEG, GIF, BMP or WebP picture"},
-                   "model": {"type": "string", "description": "a model id; the default model without it"}}}}}}}
+    "properties": {
+        "file": {"type": "string", "format": "binary", "description": "a PNG, JPEG, GIF, BMP or WebP picture"},
+        "model": {"type": "string", "description": "a model id; the default model without it"}}}}}}}
 
 
 async def _upload_form(request: Request) -> tuple[bytes, str | None]:
