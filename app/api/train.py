@@ -99,7 +99,9 @@ async def stream_events(job_id: str, request: Request):
             await asyncio.sleep(POLL_SECONDS)
             quiet += POLL_SECONDS
             if quiet >= KEEPALIVE_SECONDS:
-                if store.ended(job_id):  # ended past a Last-Event-ID larger than its events: stop waiting
+                # Ended past a Last-Event-ID larger than its events: stop waiting. (An ending
+                # written since the last look is still to be sent: the next look sends it.)
+                if store.ended(job_id) and not store.events(job_id, seen):
                     return
                 quiet = 0.0
                 yield ": still here\n\n"

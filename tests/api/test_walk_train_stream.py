@@ -66,3 +66,29 @@ def test_a_stream_asked_past_a_running_job_ends_once_the_job_has_ended(client, t
             if time.monotonic() - started > 10:
                 pytest.fail("the stream was still open 10 s after the job ended")
     assert "event:" not in text
+
+
+def test_an_ending_written_just_before_a_keep_alive_is_still_sent(client, tmp_path, monkeypatch):
+    """The job ends between the stream's look for new events and its keep-alive: the stream
+    must send that ending before it closes (a client would otherwise never hear how it ended)."""
+    from app.api import train as train_routes
+
+    monkeypatch.setattr(train_routes, "KEEPALIVE_SECONDS", 0.3)
+    events = tmp_path / "jobs" / JOB / "events.jsonl"
+    lines = events.read_text().splitlines(keepends=True)
+    events.write_text("".join(lines[:-1]))  # running: no ending yet
+    store = client.app.state.jobs
+    real_ended, asked = store.ended, []
+
+    def ended_just_now(job_id):
+        asked.append(job_id)
+        if len(asked) == 2:  # the first look is as the stream opens; the second at a keep-alive
+            with events.open("a") as f:
+                f.write(lines[-1])
+        return real_ended(job_id)
+
+    monkeypatch.setattr(store, "ended", ended_just_now)
+    with client.stream("GET", f"/api/train/{JOB}/events", headers={"Last-Event-ID": "2"}) as response:
+        assert response.status_code == 200
+        text = b"".join(response.iter_bytes()).decode()
+    assert len(asked) >= 2 and "event: done" in text, text
