@@ -48,8 +48,9 @@ class Registry:
                                     "more than 15 minutes ago.")
         elif isinstance(model_id, str):
             found = load_checkpoint(model_id) if "@" in model_id else self.store and self.store.get(model_id)
-        if found is None:
-            raise ApiError(404, f"No model {model_id!r}. Available models: {', '.join(sorted(self.models))}.")
+        if found is None:  # the id as sent, cut short: a 5,000-character id need not come back whole
+            shown = repr(model_id) if len(repr(model_id)) <= 60 else repr(model_id)[:57] + "..."
+            raise ApiError(404, f"No model {shown}. Available models: {', '.join(sorted(self.models))}.")
         return found
 
 

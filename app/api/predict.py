@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
-
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, HTTPException, Request
 
 from ..labs.run import trace_lab
 from ..nn.explain import explain_unit
@@ -92,17 +90,40 @@ async def create_trace(request: Request) -> JSONBytes:
     return _trace(wanted.model, x, pre, wanted.steps, timing, started, wanted.compact, wanted.lab)
 
 
-@router.post("/predict/upload")
-async def create_trace_from_upload(
-    registry: RegistryDep,
-    file: Annotated[UploadFile, File(description="any image Pillow reads")],
-    model: Annotated[str | None, Form()] = None,
-):
-    """Trace an uploaded image file, after MNIST-style preprocessing."""
+UPLOAD_FORM = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {
+        "file": {"type": "string", "format": "binary", "description": "a PNG, JPEG, GIF, BMP or WebP picture"},
+        "model": {"type": "string", "description": "a model id; the default model without it"}}}}}}}
+
+
+async def _upload_form(request: Request) -> tuple[bytes, str | None]:
+    """The picture's bytes and the model id from a multipart form, or a sentence saying what to
+    send (the framework's own words, "Missing boundary in multipart.", tell a student nothing)."""
+    try:
+        form = await request.form(max_files=1, max_fields=1)
+    except Exception as err:  # noqa: BLE001 - any malformed multipart body is the sender's mistake
+        if getattr(err, "status_code", 400) == 413:
+            raise
+        raise ApiError(400, "The upload could not be read as a form: send the picture as multipart/form-data "
+                            "with the file in a field named file, as the page's upload button does.") from None
+    try:
+        upload, model = form.get("file"), form.get("model")
+        if upload is None or isinstance(upload, str):
+            raise ApiError(422, "Send the picture in a form field named file: a PNG, JPEG, GIF, BMP or WebP file.")
+        if model is not None and not isinstance(model, str):
+            raise ApiError(422, "model must be a model's id as text, such as mnist, not a file.")
+        return await upload.read(), model or None
+    finally:
+        await form.close()
+
+
+@router.post("/predict/upload", openapi_extra=UPLOAD_FORM)
+async def create_trace_from_upload(request: Request, registry: RegistryDep):
+    """Trace an uploaded image file (multipart `file`, optional `model`), after MNIST-style preprocessing."""
     started = time.perf_counter()
+    raw, model = await _upload_form(request)
     chosen = registry.find(model)
-    raw = await file.read()
-    await file.close()
     timing = {"parse": _us(started)}
     t = time.perf_counter()
     x, pre = await _preprocess(raw, chosen, registry.settings)

@@ -6,7 +6,7 @@ import asyncio
 import json
 
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from ..models.checkpoints import checkpoint_epochs, load_checkpoint
 from ..training.jobs import ENDINGS, JobStore, QueueFull
@@ -80,6 +80,11 @@ async def stream_events(job_id: str, request: Request):
         after = max(0, int(request.headers.get("last-event-id", "0")))
     except ValueError:
         after = 0
+    if store.ended(job_id) and not store.events(job_id, after):
+        # Its ending was already sent: nothing more will come. A stream left open here would wait
+        # for ever, and one closed would be opened again by the browser every second; 204 is how
+        # Server-Sent Events tell a browser to stop asking.
+        return Response(status_code=204)
 
     async def events():
         seen, quiet = after, 0.0
@@ -94,6 +99,10 @@ async def stream_events(job_id: str, request: Request):
             await asyncio.sleep(POLL_SECONDS)
             quiet += POLL_SECONDS
             if quiet >= KEEPALIVE_SECONDS:
+                # Ended past a Last-Event-ID larger than its events: stop waiting. (An ending
+                # written since the last look is still to be sent: the next look sends it.)
+                if store.ended(job_id) and not store.events(job_id, seen):
+                    return
                 quiet = 0.0
                 yield ": still here\n\n"
 

@@ -32,6 +32,22 @@ def _number(data: dict, key: str, lo: float, hi: float, default, meaning: str) -
     return float(value)
 
 
+SALIENCY_KEYS = ("model", "pixels", "image", "method", "class", "patch", "stride", "fill", "layer", "randomize")
+ADVERSARY_KEYS = ("model", "pixels", "epsilon", "target", "steps")
+
+
+def _refuse_unknown(data: dict, known: tuple[str, ...], route: str) -> None:
+    """A misspelt or foreign field is said, not skipped: skipped, a student's "edits" (as the
+    labs send them to /api/predict) would seem applied to an answer that ignored them."""
+    unknown = sorted(k[:40] for k in set(data) - set(known))
+    if not unknown:
+        return
+    if {"edits", "transform"} & set(unknown):
+        raise ApiError(422, f"{route} does not apply edits or a transform: it looks at the trained network with the "
+                            "picture as sent. Leave them out, and send the transformed picture itself as pixels.")
+    raise ApiError(422, f"{route} has no field {', '.join(unknown)[:120]}; its fields are {', '.join(known)}.")
+
+
 def n_classes(model: Model) -> int:
     return model.architecture.output_shapes()[-1][0]
 
@@ -66,6 +82,7 @@ def _input(data: dict, model: Model, allow_image: bool):
 
 def read_saliency_request(body: bytes, registry: Registry) -> SaliencyRequest:
     data = _json_object(body)
+    _refuse_unknown(data, SALIENCY_KEYS, "/api/saliency")
     model = registry.find(data.get("model"))
     x, image = _input(data, model, allow_image=True)
     method = data.get("method")
@@ -102,6 +119,7 @@ class AdversaryRequest:
 
 def read_adversary_request(body: bytes, registry: Registry) -> AdversaryRequest:
     data = _json_object(body)
+    _refuse_unknown(data, ADVERSARY_KEYS, "/api/adversary")
     model = registry.find(data.get("model"))
     x, _ = _input(data, model, allow_image=False)
     if "epsilon" not in data:

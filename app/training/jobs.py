@@ -195,6 +195,11 @@ class JobStore:
         events = self.events(job_id)
         return events[-1][1:] if events else None
 
+    def ended(self, job_id: str) -> bool:
+        """Whether the job's last event is its ending (done, failed or stopped)."""
+        last = self.last_event(job_id)
+        return last is not None and last[0] in ENDINGS
+
     def stop_requested(self, job_id: str) -> bool:
         return (self.root / job_id / "stop").exists()
 

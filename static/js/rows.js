@@ -20,12 +20,19 @@ class Legend {
     this.hi = el("span", "legend-hi");
     this.el.append(this.lo, this.canvas, this.hi);
     parent.append(this.el);
+    this.clear();
     this.ctx = this.canvas.getContext("2d");
     this.image = this.ctx.createImageData(128, 1);
     this.kind = null;
   }
 
+  /** Nothing shown yet: no empty box without numbers (its room is kept, so nothing moves). */
+  clear() {
+    this.el.style.visibility = "hidden";
+  }
+
   update(scale, what) {
+    this.el.style.visibility = "";
     if (scale.kind !== this.kind) {
       const ramp = new Float32Array(128).map((_, i) => scale.lo + ((scale.hi - scale.lo) * i) / 127);
       paintValues(ramp, 0, 128, scale, this.image.data);
@@ -114,6 +121,7 @@ export class LayerRow {
       this.data = null;
       if (this.kind === "softmax") this.view.update(null);
       else this.view.update(null, scaleFor(0, 1));
+      this.legend?.clear();
       return;
     }
     const pre = view === "weighted_input" && layer.weighted;

@@ -15,4 +15,10 @@ export function wireWhy(store, api, { loadPicture }) {
   new ExemplarsView($("why-exemplars"), store, api, samples);
   new MistakesView($("why-mistakes"), store, api, samples, { loadPicture, trueLabel: $("why-true-label") });
   new AdversaryView($("why-adversary"), store, api);
+  // The views ask about the trained network (the API applies no edits there): say so while the
+  // network above is an edited one, or a student reads the two as the same network.
+  const note = $("why-edits-note");
+  const showNote = () => { note.hidden = !store.state.labEdits?.length; };
+  store.subscribe(["labEdits"], showNote);
+  showNote();
 }

@@ -3,7 +3,7 @@
 // and a picture loads into the visualizer with its true label shown beside the answer.
 
 import { el } from "../dom.js";
-import { cssColour } from "../colormap.js";
+import { cssColour, inkFor } from "../colormap.js";
 import { NO_TEST_SET, hasTestSet, pictureRgba, putRgba } from "./paint.js";
 
 export class MistakesView {
@@ -46,18 +46,19 @@ export class MistakesView {
     this.summary.textContent =
       `${(accuracy * 100).toFixed(2)}% of ${n} test pictures right. Rows: the true class; columns: the answer. Click a cell to see its pictures.`;
     const k = matrix.length;
-    this.grid.style.gridTemplateColumns = `repeat(${k + 1}, auto)`;
-    this.grid.append(el("span", "why-axis", "true \\ said"), ...names.map((name) => el("span", "why-axis", name)));
+    // min-content: a column is never narrower than its longest count (an auto column may be).
+    this.grid.style.gridTemplateColumns = `repeat(${k + 1}, minmax(min-content, auto))`;
+    const column = (name) => Object.assign(el("span", "why-axis", name), { title: name });
+    this.grid.append(el("span", "why-axis why-row-head", "true \\ said"), ...names.map(column));
     matrix.forEach((row, t) => {
-      this.grid.append(el("span", "why-axis", names[t]));
+      this.grid.append(el("span", "why-axis why-row-head", names[t]));
       row.forEach((count, p) => {
         const cell = el("button", "why-cell", String(count));
         cell.type = "button";
         Object.assign(cell.dataset, { true: String(t), predicted: String(p) });
         cell.setAttribute("aria-label", `${count} pictures of ${names[t]} answered ${names[p]}`);
         if (t === p) cell.classList.add("why-diagonal");
-        else cell.style.background = cssColour(Math.log1p(count), scale);
-        cell.style.color = t === p || Math.log1p(count) < scale.hi * 0.6 ? "" : "#000";
+        else Object.assign(cell.style, { background: cssColour(Math.log1p(count), scale), color: inkFor(Math.log1p(count), scale) });
         cell.addEventListener("click", () => this.openCell(modelId, t, p, names));
         this.grid.append(cell);
       });
