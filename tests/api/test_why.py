@@ -191,3 +191,17 @@ def test_adversary_refuses_bad_requests_with_a_sentence(client, digit, change, w
     response = client.post("/api/adversary", json={"pixels": rows(digit[0]), "epsilon": 0.1, **change})
     assert response.status_code == 422
     assert words in response.json()["detail"]
+
+
+
+@pytest.mark.parametrize("epsilon, levels", [(0.005, 1), (0.01, 2)])
+def test_adversary_budget_is_rounded_down_and_each_step_is_at_least_one_8_bit_level(client, mnist_test, epsilon, levels):
+    """docs/api.md: the budget is rounded down to whole 8-bit steps (0.01 is 2.55 levels: 2;
+    0.005 is 1.275: 1), and each step is a quarter of it but at least one level. Three steps of
+    one level each bring some pixel to exactly the budget; none goes past it."""
+    images, _ = mnist_test
+    for image in images[:3]:
+        body = client.post("/api/adversary", json={"pixels": rows(image), "epsilon": epsilon, "steps": 3}).json()
+        assert body["success"] is False and body["steps_taken"] == 3  # too small a budget to fool it
+        moved = np.round(np.abs(decode(body["pixels"]) * 255 - image[None].astype(np.float32)))
+        assert moved.max() == levels
