@@ -4,6 +4,7 @@ state folder, so the queue, the job files and the trained models start empty."""
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import numpy as np
@@ -160,3 +161,67 @@ def test_settings_past_the_limits_are_refused_with_a_sentence(tmp_path):
         assert response.status_code == 422
         assert "at most 3 epochs" in response.json()["detail"]
         assert client.post("/api/train", json={"dataset": "cifar"}).status_code == 422
+
+
+# -- the folder of trained models (app/model_store.py) ------------------------------------
+def _small_network(seed: int):
+    from app.nn.network import Network
+    from app.training.recipe import TrainRequest, build_architecture
+
+    return Network.initialise(build_architecture(TrainRequest(conv1_filters=1, conv2_filters=1)), seed=seed)
+
+
+def _aged(store, model_id: str, seconds_ago: float) -> None:
+    """Sets the model file's clock (its last use) that long ago."""
+    now = time.time()
+    os.utime(store.path(model_id), (now - seconds_ago, now - seconds_ago))
+
+
+def test_one_model_past_the_limit_removes_the_least_recently_used_with_its_exemplars(tmp_path):
+    from app.model_store import ModelStore
+
+    store = ModelStore(tmp_path, max_count=2)
+    old, recent = store.save(_small_network(0), {"name": "old"}), store.save(_small_network(1), {"name": "recent"})
+    _aged(store, old, 3000)
+    _aged(store, recent, 2000)
+    for model_id in (old, recent):
+        store.path(model_id).with_suffix(".exemplars.npz").write_bytes(b"kept beside the model")
+    newest = store.save(_small_network(2), {"name": "newest"})
+    assert store.ids() == [newest, recent]  # most recently used first; the oldest is gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"{newest}.npz", f"{recent}.npz", f"{recent}.exemplars.npz"])
+    assert store.get(old) is None
+
+
+def test_using_a_trained_model_moves_it_to_the_back_of_the_removal_queue(tmp_path):
+    """docs/api.md: saving one more removes the least recently *used*; a use refreshes the
+    file's clock (at most once a minute), a look with touch=False does not."""
+    from app.model_store import ModelStore
+
+    store = ModelStore(tmp_path, max_count=2)
+    first, second = store.save(_small_network(0), {}), store.save(_small_network(1), {})
+    _aged(store, first, 3000)
+    _aged(store, second, 2000)
+    assert store.get(second, touch=False) is not None  # listing it is no use
+    assert store.get(first) is not None  # a student traces with the older one
+    third = store.save(_small_network(2), {})
+    assert store.ids() == [third, first]
+
+
+def test_a_trained_model_appears_only_once_written_whole(tmp_path, monkeypatch):
+    """Any worker lists the folder while the runner saves: the file must be written under
+    another name and renamed into place, so a half-written model is never listed or read."""
+    from app import model_store
+
+    store = model_store.ModelStore(tmp_path, max_count=5)
+    seen_while_writing = []
+    real_save = model_store.weights.save
+
+    def save_and_look(path, network, metadata, **kwargs):
+        real_save(path, network, metadata, **kwargs)
+        seen_while_writing.append(store.ids())
+
+    monkeypatch.setattr(model_store.weights, "save", save_and_look)
+    model_id = store.save(_small_network(0), {"name": "whole"})
+    assert seen_while_writing == [[]]
+    assert store.ids() == [model_id] and store.get(model_id).metadata["name"] == "whole"
