@@ -127,3 +127,27 @@ def test_a_light_drawing_on_an_evenly_lit_dark_canvas_is_left_as_it_is():
     assert even_out_light(canvas, False) == (False, None)
     paper = 1 - canvas
     assert even_out_light(paper, True) == (True, None)
+
+
+def test_faint_ink_running_out_of_reach_is_kept_only_next_to_the_clear_ink():
+    """A faint ruled line (0.3, under the 0.45 of clear ink) touching the digit and running far
+    past its reach belongs to one faint blot with it: of the line only the 3 px next to the
+    clear ink stay (the stroke's soft edge), and the digit stays whole."""
+    ink = _page_with_a_digit()
+    ink[100:102, 116:191] = 0.3
+    expected = _page_with_a_digit() > 0
+    expected[100:102, 116:119] = True
+    np.testing.assert_array_equal(_kept(ink), expected)
+
+
+def test_a_stroke_narrower_than_the_light_window_is_ink_across_its_width_in_a_wide_photo():
+    """The paper's light is estimated with a window of 9% of the picture's longer side (36 px
+    of 400 here): a 20 px stroke vanishes from that estimate, so all of it is ink. Paper lit from
+    0.6 to 0.95 across, the stroke 0.1: the share of light it absorbs is 1 - 0.1 / paper > 0.8."""
+    x = np.linspace(0.6, 0.95, 400, dtype=np.float32)
+    grey = np.repeat(x[None], 100, axis=0)
+    grey[10:90, 190:210] = 0.1
+    light, ink = even_out_light(grey, True)
+    assert light is True and ink is not None
+    assert ink[20:80, 190:210].min() > 0.8
+    assert ink[:, :150].max() < 0.1  # the paper is not ink, however it is lit
