@@ -205,3 +205,56 @@ def test_adversary_budget_is_rounded_down_and_each_step_is_at_least_one_8_bit_le
         assert body["success"] is False and body["steps_taken"] == 3  # too small a budget to fool it
         moved = np.round(np.abs(decode(body["pixels"]) * 255 - image[None].astype(np.float32)))
         assert moved.max() == levels
+
+
+def test_adversary_with_a_target_is_pushed_to_that_class(client, model, mnist_test):
+    images, labels = mnist_test
+    for image, label, target in [(images[0], labels[0], 3), (images[1], labels[1], 8)]:
+        body = client.post("/api/adversary", json={"pixels": rows(image), "epsilon": 0.3, "target": target,
+                                                    "steps": 30}).json()
+        assert body["original_label"] == label and body["success"] is True and body["label"] == target
+        assert int(model.network.forward(decode(body["pixels"])[None]).argmax()) == target
+
+
+def test_gallery_confidence_is_the_networks_probability_of_its_answer(client, model, mnist_test):
+    images, labels = mnist_test
+    t = int(labels[0])
+    items = client.get(f"/api/models/mnist/confusion/{t}/{t}").json()["items"][:5]
+    for item in items:
+        probabilities = model.network.forward(images[item["sample"]][None, None] / 255.0)[0]
+        assert item["confidence"] == pytest.approx(float(probabilities.max()), rel=1e-5)
+        assert int(probabilities.argmax()) == item["predicted"] == t
+
+
+def test_computed_exemplars_match_a_plain_loop_with_ties_to_the_lower_sample():
+    """compute_exemplars (what `cnnvis exemplars` and a finished training job save) against a
+    loop over images and positions: each image scored by its strongest position (the first in
+    row order), the 9 best kept, equal scores in order of the sample. Every image comes twice,
+    so every score is tied."""
+    from app.models import load_model
+    from app.why.exemplars import compute_exemplars
+    from app.why.samples import TestSet
+
+    network = load_model("mnist").network
+    images = load_test_set("mnist").images[:12]
+    test_set = TestSet("mnist", np.concatenate([images, images]), np.zeros(24, np.int64))
+    got = compute_exemplars(network, test_set)
+    a = test_set.inputs()
+    for i, layer in enumerate(network.layers):
+        a = layer.forward(a, network.params, "infer")[0]
+        if layer.name not in ("conv2", "fc1"):
+            continue
+        for unit in (0, 5):
+            scored = []
+            for sample in range(24):
+                if a.ndim == 4:
+                    m = a[sample, unit]
+                    y, x = divmod(int(np.argmax(m)), m.shape[1])
+                    scored.append((-float(m[y, x]), sample, y, x))
+                else:
+                    scored.append((-float(a[sample, unit]), sample, 0, 0))
+            best = sorted(scored)[:9]  # by score, then by sample
+            assert got[f"{layer.name}/sample"][unit].tolist() == [s for _, s, _, _ in best]
+            if a.ndim == 4:
+                assert got[f"{layer.name}/y"][unit].tolist() == [y for _, _, y, _ in best]
+                assert got[f"{layer.name}/x"][unit].tolist() == [x for _, _, _, x in best]
