@@ -258,3 +258,62 @@ def test_computed_exemplars_match_a_plain_loop_with_ties_to_the_lower_sample():
             if a.ndim == 4:
                 assert got[f"{layer.name}/y"][unit].tolist() == [y for _, _, y, _ in best]
                 assert got[f"{layer.name}/x"][unit].tolist() == [x for _, _, _, x in best]
+
+
+def test_a_gallery_cell_lists_the_first_100_of_its_images(client, mnist_test):
+    t = int(mnist_test[1][0])
+    body = client.get(f"/api/models/mnist/confusion/{t}/{t}").json()  # the right answers: ~1,000 images
+    matrix = np.array(client.get("/api/models/mnist/confusion").json()["matrix"])
+    assert body["count"] == matrix[t, t] > 100
+    assert len(body["items"]) == 100
+    samples = [item["sample"] for item in body["items"]]
+    assert samples == sorted(samples)  # in order: the first 100
+
+
+def _wide_model(monkeypatch, client, side: int):
+    """A small greyscale model of side x side input put among the server's models, as an upload would be."""
+    from app.models import Model
+    from app.nn.architecture import CONV, DENSE, FLATTEN, SOFTMAX, Architecture, LayerSpec
+    from app.nn.network import Network
+
+    arch = Architecture(name="wide", input_shape=(1, side, side), layers=(
+        LayerSpec("conv", CONV, channels=1, kernel=3, stride=3, activation="relu"),
+        LayerSpec("flatten", FLATTEN), LayerSpec("fc", DENSE, channels=2), LayerSpec("softmax", SOFTMAX),
+    ), class_names=("a", "b"))
+    model = Model("wide-test", "wide", Network.initialise(arch, seed=0), {"dataset": "mnist"})
+    monkeypatch.setitem(client.app.state.models, model.id, model)
+    return model
+
+
+def test_occlusion_positions_are_counted_with_the_overhanging_ones(client, monkeypatch):
+    """docs/api.md: positions 0, stride, 2 stride, ... while below the side, at most 1,024: on a
+    65x65 input stride 2 gives 33 x 33 = 1,089 positions (refused), stride 3 gives 22 x 22."""
+    _wide_model(monkeypatch, client, 65)
+    body = {"model": "wide-test", "pixels": np.zeros((65, 65)).tolist(), "method": "occlusion"}
+    response = client.post("/api/saliency", json={**body, "stride": 2})
+    assert response.status_code == 422 and "more than 1024 patch positions" in response.json()["detail"]
+    assert client.post("/api/saliency", json={**body, "stride": 3}).status_code == 200
+
+
+def test_a_model_whose_input_is_not_its_data_sets_has_no_test_set(client, monkeypatch):
+    """Its metadata names MNIST, but MNIST's 28x28 digits are not pictures it can read."""
+    _wide_model(monkeypatch, client, 32)
+    response = client.get("/api/models/wide-test/samples")
+    assert response.status_code == 404 and "no shipped test set" in response.json()["detail"]
+    assert client.get("/api/models/wide-test/confusion").status_code == 404
+
+
+@pytest.mark.parametrize("route, change, words", [
+    ("saliency", {"method": "occlusion", "patch": 29}, "patch must be a whole number from 1 to 28"),
+    ("saliency", {"method": "occlusion", "stride": 29}, "stride must be a whole number from 1 to 28"),
+    ("saliency", {"method": "occlusion", "fill": -0.01}, "fill must be a number from 0 to 1"),
+    ("saliency", {"method": "gradient", "image": "data:image/png;base64,AAAA"}, "not both or neither"),
+    ("adversary", {"epsilon": 0.1, "steps": 101}, "steps must be a whole number from 1 to 100"),
+    ("adversary", {"epsilon": 0.5, "steps": 100}, None),  # both limits themselves are allowed
+])
+def test_why_limits_are_those_documented(client, digit, route, change, words):
+    response = client.post(f"/api/{route}", json={"pixels": rows(digit[0]), **change})
+    if words is None:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 422 and words in response.json()["detail"]
