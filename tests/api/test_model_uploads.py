@@ -149,3 +149,18 @@ def test_model_too_large_to_trace_is_refused_before_it_runs(folder):
     with _client(folder) as client:
         response = _post(client, g.model().SerializeToString())
         assert response.status_code == 422 and "too large to trace" in response.json()["detail"]
+
+
+def test_an_upload_removed_then_uploaded_again_and_deleted_is_no_longer_called_removed(folder):
+    """The 'removed to make room' sentence is for a link to an upload the server dropped; once the
+    same model is uploaded again and then deleted by its owner, it is simply not there."""
+    nets = [tiny_net(seed).model().SerializeToString() for seed in range(3)]
+    with _client(folder) as client:
+        ids = [_post(client, data).json()["id"] for data in nets]  # the first is removed (limit 2)
+        assert "removed" in client.get(f"/api/models/{ids[0]}").json()["detail"]
+        assert _post(client, nets[0]).json()["id"] == ids[0]
+        assert client.delete(f"/api/models/{ids[0]}").status_code == 204
+    with _client(folder) as client:  # another worker, which knows only the folder
+        response = client.get(f"/api/models/{ids[0]}")
+        assert response.status_code == 404
+        assert "never uploaded here, or was deleted" in response.json()["detail"]
