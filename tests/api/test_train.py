@@ -225,3 +225,70 @@ def test_a_trained_model_appears_only_once_written_whole(tmp_path, monkeypatch):
     model_id = store.save(_small_network(0), {"name": "whole"})
     assert seen_while_writing == [[]]
     assert store.ids() == [model_id] and store.get(model_id).metadata["name"] == "whole"
+
+
+def test_the_recipe_builds_the_dropout_and_batch_norm_it_asks_for():
+    """docs/api.md: dropout after fc1 at its rate; batch norm after each conv, before its activation."""
+    from app.training.recipe import TrainRequest, build_architecture
+
+    plain = [(s.name, s.kind, s.activation) for s in build_architecture(TrainRequest()).layers]
+    assert [kind for _, kind, _ in plain] == ["conv", "maxpool", "conv", "maxpool", "flatten", "dense", "dense",
+                                              "dense", "softmax"]
+    dropped = build_architecture(TrainRequest(dropout=0.3)).layers
+    kinds = [s.kind for s in dropped]
+    assert kinds[6] == "dropout" and dropped[6].rate == 0.3 and dropped[5].name == "fc1"
+    normed = build_architecture(TrainRequest(batchnorm=True, activation="tanh")).layers
+    assert [(s.kind, s.activation) for s in normed[:4]] == [("conv", None), ("batchnorm", None), ("tanh", None),
+                                                             ("maxpool", None)]
+    assert [s.kind for s in normed[4:7]] == ["conv", "batchnorm", "tanh"]
+
+
+def test_batch_size_and_image_limits_are_refused_with_a_sentence(tmp_path):
+    with app_client(tmp_path, train_max_images=500) as client:
+        response = client.post("/api/train", json={"batch_size": 513})
+        assert response.status_code == 422
+        response = client.post("/api/train", json={"limit": 501})
+        assert response.status_code == 422 and "at most 500 images" in response.json()["detail"]
+
+
+def test_the_held_out_images_are_the_last_tenth_whatever_the_limit():
+    from app.training import sample
+
+    images, labels = sample.load_sample("mnist")
+    for limit in (None, 200):
+        train_x, _, val_x, val_y = sample.split("mnist", limit)
+        assert len(val_x) == len(images) // 10 and len(train_x) == (limit or len(images) - len(val_x))
+        np.testing.assert_array_equal(val_x, images[-len(val_x):])
+        np.testing.assert_array_equal(val_y, labels[-len(val_x):])
+
+
+def _quiet_store(tmp_path, monkeypatch):
+    """A JobStore whose runner is never started (this process stands in for it)."""
+    from app.training import jobs
+
+    monkeypatch.setattr(jobs.JobStore, "_start_runner", lambda self: os.getpid())
+    return jobs.JobStore(tmp_path, max_waiting=5)
+
+
+def test_a_waiting_job_is_told_its_new_place_when_one_ahead_leaves(tmp_path, monkeypatch):
+    store = _quiet_store(tmp_path, monkeypatch)
+    running, second, third = (store.submit({"request": {}}) for _ in range(3))
+    assert store.last_event(third)[0] == "queued" and store.last_event(third)[1]["position"] == 2
+    assert store.stop(second) == "queued"
+    assert store.last_event(second)[0] == "stopped"
+    assert store.last_event(third)[0] == "queued" and store.last_event(third)[1]["position"] == 1
+
+
+def test_only_ended_jobs_are_forgotten_after_15_minutes(tmp_path, monkeypatch):
+    """A job can wait in the queue longer than 15 minutes without a new event: it must stay."""
+    from app.training import jobs
+
+    store = _quiet_store(tmp_path, monkeypatch)
+    running, waiting = store.submit({"request": {}}), store.submit({"request": {}})
+    store.append(running, "done", {"model": "t-0123456789"})
+    old = time.time() - jobs.KEEP_SECONDS - 60
+    for job in (running, waiting):
+        os.utime(tmp_path / job / "events.jsonl", (old, old))
+    store.submit({"request": {}})  # a new job clears out what has ended
+    assert not (tmp_path / running).exists()
+    assert store.state(waiting)["state"] == "queued"
