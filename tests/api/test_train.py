@@ -292,3 +292,22 @@ def test_only_ended_jobs_are_forgotten_after_15_minutes(tmp_path, monkeypatch):
     store.submit({"request": {}})  # a new job clears out what has ended
     assert not (tmp_path / running).exists()
     assert store.state(waiting)["state"] == "queued"
+
+
+def test_a_job_warms_up_then_lowers_its_learning_rate_step_by_step(monkeypatch):
+    """A job follows the schedule of `cnnvis train`: warm-up (here one step, a quarter of the
+    4 steps of 200 images in batches of 50), then a decay to a hundredth of the rate asked for."""
+    from app.training import loop
+    from app.training.recipe import TrainRequest
+
+    rates = []
+    real_step = loop.Adam.step
+
+    def step_and_note(self, grads):
+        rates.append(self.lr)
+        real_step(self, grads)
+
+    monkeypatch.setattr(loop.Adam, "step", step_and_note)
+    loop.train_job(TrainRequest(**TINY, lr=0.01), lambda *_: None, lambda: False, 60.0, 9000)
+    # By hand: low = 0.0001; step s >= 1 at progress p = (s - 1) / 3 has low + (0.01 - low) * (1 + cos(pi p)) / 2.
+    assert rates == pytest.approx([0.01, 0.01, 0.0001 + 0.0099 * 0.75, 0.0001 + 0.0099 * 0.25])
