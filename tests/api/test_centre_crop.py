@@ -59,3 +59,32 @@ def test_a_drawing_for_a_model_of_another_size_is_scaled_to_its_input():
     blocks = fitted.pixels[0].reshape(28, 2, 28, 2).mean(axis=(1, 3))
     assert np.abs(blocks - at_28).max() < 0.2
     assert [name for name, _, _ in fitted.steps()][-2:] == ["centred", "resized"]
+
+
+def test_a_phone_photo_turned_by_its_exif_orientation_is_prepared_upright():
+    """A phone stores a portrait photo lying on its side with EXIF orientation 6 (turn 90
+    degrees clockwise to display). Upright it is 32 wide and 64 tall, red above blue; the
+    middle 8x8 of it at 8 px wide is red in its top half and blue in its bottom half."""
+    import io
+
+    upright = Image.new("RGB", (32, 64), (255, 0, 0))
+    upright.paste((0, 0, 255), (0, 32, 32, 64))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buffer = io.BytesIO()
+    upright.transpose(Image.Transpose.ROTATE_90).save(buffer, "PNG", exif=exif.tobytes())
+    prepared = to_photo(Image.open(io.BytesIO(buffer.getvalue())), (3, 8, 8))
+    assert prepared.info["original_size"] == [32, 64]
+    red, blue = prepared.pixels[:, :3], prepared.pixels[:, 5:]  # rows, away from the blurred seam
+    assert (red[0] > 0.9).all() and (red[2] < 0.1).all()
+    assert (blue[2] > 0.9).all() and (blue[0] < 0.1).all()
+
+
+def test_sixteen_bit_grey_levels_are_stretched_by_their_brightest():
+    """A 16-bit picture (a scanner's, a 12-bit camera's) may use only part of the 0..65535
+    range: its brightest value is taken as white, so the picture is not prepared nearly black."""
+    values = np.zeros((16, 16), np.uint16)
+    values[:, 8:] = 4000  # a 12-bit picture: the right half at its brightest
+    prepared = to_photo(Image.fromarray(values), (1, 16, 16))
+    np.testing.assert_allclose(prepared.pixels[0, :, 10:], 1.0)
+    np.testing.assert_allclose(prepared.pixels[0, :, :6], 0.0)

@@ -157,3 +157,28 @@ def test_an_image_cannot_ask_for_a_compact_trace(client):
 def test_the_model_says_how_a_drawing_is_prepared(client):
     assert client.get("/api/models/mnist").json()["preparation"] == {"kind": "ink", "box": 20, "centre": "mass"}
     assert client.get("/api/models/fashion").json()["preparation"] == {"kind": "ink", "box": 28, "centre": "box"}
+
+
+@pytest.mark.parametrize("conv, pool, compact", [
+    ({}, {}, True),
+    ({"dilation": 2}, {}, False),  # derive.js slides unit-spaced kernels only
+    ({}, {"padding": 1}, False),  # and pools windows that lie inside the map
+])
+def test_a_model_the_page_cannot_derive_gets_the_full_trace(client, digits, monkeypatch, conv, pool, compact):
+    """docs/api.md: models whose layers the page cannot derive are answered with the full trace."""
+    from app.models import Model
+    from app.nn.architecture import CONV, DENSE, FLATTEN, MAXPOOL, SOFTMAX, Architecture, LayerSpec
+    from app.nn.network import Network
+
+    arch = Architecture(name="odd", input_shape=(1, 28, 28), layers=(
+        LayerSpec("conv1", CONV, channels=2, kernel=3, activation="relu"),
+        LayerSpec("conv2", CONV, channels=2, kernel=3, activation="relu", **conv),
+        LayerSpec("pool", MAXPOOL, kernel=2, stride=2, **pool),
+        LayerSpec("flatten", FLATTEN), LayerSpec("fc", DENSE, channels=10), LayerSpec("softmax", SOFTMAX),
+    ), class_names=tuple("0123456789"))
+    monkeypatch.setitem(client.app.state.models, "odd-test", Model("odd-test", "odd", Network.initialise(arch, 0), {}))
+    response = client.post("/api/predict", json={"model": "odd-test", "pixels": pixels(digits[0]), "detail": "compact"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body.get("detail") == "compact") is compact
+    assert ("layers" in body) is not compact

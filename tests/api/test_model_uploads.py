@@ -149,3 +149,71 @@ def test_model_too_large_to_trace_is_refused_before_it_runs(folder):
     with _client(folder) as client:
         response = _post(client, g.model().SerializeToString())
         assert response.status_code == 422 and "too large to trace" in response.json()["detail"]
+
+
+def test_an_upload_removed_then_uploaded_again_and_deleted_is_no_longer_called_removed(folder):
+    """The 'removed to make room' sentence is for a link to an upload the server dropped; once the
+    same model is uploaded again and then deleted by its owner, it is simply not there."""
+    nets = [tiny_net(seed).model().SerializeToString() for seed in range(3)]
+    with _client(folder) as client:
+        ids = [_post(client, data).json()["id"] for data in nets]  # the first is removed (limit 2)
+        assert "removed" in client.get(f"/api/models/{ids[0]}").json()["detail"]
+        assert _post(client, nets[0]).json()["id"] == ids[0]
+        assert client.delete(f"/api/models/{ids[0]}").status_code == 204
+    with _client(folder) as client:  # another worker, which knows only the folder
+        response = client.get(f"/api/models/{ids[0]}")
+        assert response.status_code == 404
+        assert "never uploaded here, or was deleted" in response.json()["detail"]
+
+
+def test_the_same_network_under_another_name_is_another_upload(folder):
+    """The id is made from the stored model, its metadata included: two students uploading the
+    same file under two names each see their own name."""
+    data = tiny_net().model().SerializeToString()
+    with _client(folder) as client:
+        first, second = _post(client, data, name="Mine").json(), _post(client, data, name="Yours").json()
+        assert first["id"] != second["id"]
+        assert client.get(f"/api/models/{first['id']}").json()["name"] == "Mine"
+
+
+def test_reading_an_upload_counts_as_a_use_for_the_removal_order(folder):
+    nets = [tiny_net(seed).model().SerializeToString() for seed in range(3)]
+    with _client(folder) as client:
+        first, second = (_post(client, data).json()["id"] for data in nets[:2])
+    with _client(folder) as other:  # another worker reads the first from the folder: a use
+        assert other.get(f"/api/models/{first}").status_code == 200
+    with _client(folder) as client:
+        _post(client, nets[2])
+        assert client.get(f"/api/models/{first}").status_code == 200
+        assert "removed" in client.get(f"/api/models/{second}").json()["detail"]
+
+
+def test_an_upload_removed_to_make_room_is_gone_from_the_worker_that_removed_it_too(folder):
+    with _client(folder) as client:
+        ids = [_post(client, tiny_net(seed).model().SerializeToString()).json()["id"] for seed in range(3)]
+        response = client.get(f"/api/models/{ids[0]}")
+        assert response.status_code == 404 and "removed" in response.json()["detail"]
+
+
+def test_the_parameter_limit_takes_a_model_of_exactly_that_many(folder):
+    data = tiny_net().model().SerializeToString()  # 55 parameters
+    with _client(folder, max_model_params=55) as client:
+        assert _post(client, data).status_code == 201
+    with _client(folder, max_model_params=54) as client:
+        response = _post(client, data)
+        assert response.status_code == 413 and "55 parameters" in response.json()["detail"]
+
+
+def test_with_uploads_off_an_upload_already_in_the_folder_cannot_be_deleted(folder):
+    with _client(folder) as client:
+        model_id = _post(client, tiny_net().model().SerializeToString()).json()["id"]
+    with _client(folder, model_uploads=False) as client:
+        response = client.delete(f"/api/models/{model_id}")
+        assert response.status_code == 403 and "nor delete them" in response.json()["detail"]
+    assert (folder / f"{model_id}.npz").exists()
+
+
+def test_a_long_display_name_is_cut_to_80_characters(folder):
+    with _client(folder) as client:
+        body = _post(client, tiny_net().model().SerializeToString(), name="n" * 200).json()
+        assert body["name"] == "n" * 80

@@ -96,3 +96,19 @@ def test_drawing_model_of_another_size_gets_the_servers_bytes(shape):
         expected = np.round(server.pixels * 255).astype(np.uint8)
         assert np.array_equal(page_pixels(answer), expected.reshape(shape))
         assert (page_pixels(answer)[0] > 0).sum() > 20  # something was drawn
+
+
+@pytest.mark.parametrize("shape", [(3, 28, 28), (3, 32, 32), (1, 20, 24)])
+def test_a_drawing_for_another_input_is_on_the_8_bit_grid_and_the_same_in_every_channel(shape):
+    """fit_to_input: the model reads bytes / 255 (as its training pictures were), white ink in
+    every channel; at 28x28 the channels are the prepared digit itself, whatever their number."""
+    pad = coloured_pad(np.random.default_rng(3))
+    grey = np.asarray(pad.convert("L"), np.float32) / 255
+    digit = to_mnist(grey, Preparation(20, "mass")).pixels.copy()  # (28, 28)
+    got = fit_to_input(to_mnist(grey, Preparation(20, "mass")), shape).pixels
+    assert got.shape == shape
+    assert np.abs(got * 255 - np.round(got * 255)).max() < 1e-3
+    assert all(np.array_equal(channel, got[0]) for channel in got)
+    if shape[1:] == (28, 28):
+        np.testing.assert_array_equal(got[0], digit)
+    assert got.max() > 0.5  # the stroke is there

@@ -4,6 +4,7 @@ state folder, so the queue, the job files and the trained models start empty."""
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import numpy as np
@@ -160,3 +161,153 @@ def test_settings_past_the_limits_are_refused_with_a_sentence(tmp_path):
         assert response.status_code == 422
         assert "at most 3 epochs" in response.json()["detail"]
         assert client.post("/api/train", json={"dataset": "cifar"}).status_code == 422
+
+
+# -- the folder of trained models (app/model_store.py) ------------------------------------
+def _small_network(seed: int):
+    from app.nn.network import Network
+    from app.training.recipe import TrainRequest, build_architecture
+
+    return Network.initialise(build_architecture(TrainRequest(conv1_filters=1, conv2_filters=1)), seed=seed)
+
+
+def _aged(store, model_id: str, seconds_ago: float) -> None:
+    """Sets the model file's clock (its last use) that long ago."""
+    now = time.time()
+    os.utime(store.path(model_id), (now - seconds_ago, now - seconds_ago))
+
+
+def test_one_model_past_the_limit_removes_the_least_recently_used_with_its_exemplars(tmp_path):
+    from app.model_store import ModelStore
+
+    store = ModelStore(tmp_path, max_count=2)
+    old, recent = store.save(_small_network(0), {"name": "old"}), store.save(_small_network(1), {"name": "recent"})
+    _aged(store, old, 3000)
+    _aged(store, recent, 2000)
+    for model_id in (old, recent):
+        store.path(model_id).with_suffix(".exemplars.npz").write_bytes(b"kept beside the model")
+    newest = store.save(_small_network(2), {"name": "newest"})
+    assert store.ids() == [newest, recent]  # most recently used first; the oldest is gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"{newest}.npz", f"{recent}.npz", f"{recent}.exemplars.npz"])
+    assert store.get(old) is None
+
+
+def test_using_a_trained_model_moves_it_to_the_back_of_the_removal_queue(tmp_path):
+    """docs/api.md: saving one more removes the least recently *used*; a use refreshes the
+    file's clock (at most once a minute), a look with touch=False does not."""
+    from app.model_store import ModelStore
+
+    store = ModelStore(tmp_path, max_count=2)
+    first, second = store.save(_small_network(0), {}), store.save(_small_network(1), {})
+    _aged(store, first, 3000)
+    _aged(store, second, 2000)
+    assert store.get(second, touch=False) is not None  # listing it is no use
+    assert store.get(first) is not None  # a student traces with the older one
+    third = store.save(_small_network(2), {})
+    assert store.ids() == [third, first]
+
+
+def test_a_trained_model_appears_only_once_written_whole(tmp_path, monkeypatch):
+    """Any worker lists the folder while the runner saves: the file must be written under
+    another name and renamed into place, so a half-written model is never listed or read."""
+    from app import model_store
+
+    store = model_store.ModelStore(tmp_path, max_count=5)
+    seen_while_writing = []
+    real_save = model_store.weights.save
+
+    def save_and_look(path, network, metadata, **kwargs):
+        real_save(path, network, metadata, **kwargs)
+        seen_while_writing.append(store.ids())
+
+    monkeypatch.setattr(model_store.weights, "save", save_and_look)
+    model_id = store.save(_small_network(0), {"name": "whole"})
+    assert seen_while_writing == [[]]
+    assert store.ids() == [model_id] and store.get(model_id).metadata["name"] == "whole"
+
+
+def test_the_recipe_builds_the_dropout_and_batch_norm_it_asks_for():
+    """docs/api.md: dropout after fc1 at its rate; batch norm after each conv, before its activation."""
+    from app.training.recipe import TrainRequest, build_architecture
+
+    plain = [(s.name, s.kind, s.activation) for s in build_architecture(TrainRequest()).layers]
+    assert [kind for _, kind, _ in plain] == ["conv", "maxpool", "conv", "maxpool", "flatten", "dense", "dense",
+                                              "dense", "softmax"]
+    dropped = build_architecture(TrainRequest(dropout=0.3)).layers
+    kinds = [s.kind for s in dropped]
+    assert kinds[6] == "dropout" and dropped[6].rate == 0.3 and dropped[5].name == "fc1"
+    normed = build_architecture(TrainRequest(batchnorm=True, activation="tanh")).layers
+    assert [(s.kind, s.activation) for s in normed[:4]] == [("conv", None), ("batchnorm", None), ("tanh", None),
+                                                             ("maxpool", None)]
+    assert [s.kind for s in normed[4:7]] == ["conv", "batchnorm", "tanh"]
+
+
+def test_batch_size_and_image_limits_are_refused_with_a_sentence(tmp_path):
+    with app_client(tmp_path, train_max_images=500) as client:
+        response = client.post("/api/train", json={"batch_size": 513})
+        assert response.status_code == 422
+        response = client.post("/api/train", json={"limit": 501})
+        assert response.status_code == 422 and "at most 500 images" in response.json()["detail"]
+
+
+def test_the_held_out_images_are_the_last_tenth_whatever_the_limit():
+    from app.training import sample
+
+    images, labels = sample.load_sample("mnist")
+    for limit in (None, 200):
+        train_x, _, val_x, val_y = sample.split("mnist", limit)
+        assert len(val_x) == len(images) // 10 and len(train_x) == (limit or len(images) - len(val_x))
+        np.testing.assert_array_equal(val_x, images[-len(val_x):])
+        np.testing.assert_array_equal(val_y, labels[-len(val_x):])
+
+
+def _quiet_store(tmp_path, monkeypatch):
+    """A JobStore whose runner is never started (this process stands in for it)."""
+    from app.training import jobs
+
+    monkeypatch.setattr(jobs.JobStore, "_start_runner", lambda self: os.getpid())
+    return jobs.JobStore(tmp_path, max_waiting=5)
+
+
+def test_a_waiting_job_is_told_its_new_place_when_one_ahead_leaves(tmp_path, monkeypatch):
+    store = _quiet_store(tmp_path, monkeypatch)
+    running, second, third = (store.submit({"request": {}}) for _ in range(3))
+    assert store.last_event(third)[0] == "queued" and store.last_event(third)[1]["position"] == 2
+    assert store.stop(second) == "queued"
+    assert store.last_event(second)[0] == "stopped"
+    assert store.last_event(third)[0] == "queued" and store.last_event(third)[1]["position"] == 1
+
+
+def test_only_ended_jobs_are_forgotten_after_15_minutes(tmp_path, monkeypatch):
+    """A job can wait in the queue longer than 15 minutes without a new event: it must stay."""
+    from app.training import jobs
+
+    store = _quiet_store(tmp_path, monkeypatch)
+    running, waiting = store.submit({"request": {}}), store.submit({"request": {}})
+    store.append(running, "done", {"model": "t-0123456789"})
+    old = time.time() - jobs.KEEP_SECONDS - 60
+    for job in (running, waiting):
+        os.utime(tmp_path / job / "events.jsonl", (old, old))
+    store.submit({"request": {}})  # a new job clears out what has ended
+    assert not (tmp_path / running).exists()
+    assert store.state(waiting)["state"] == "queued"
+
+
+def test_a_job_warms_up_then_lowers_its_learning_rate_step_by_step(monkeypatch):
+    """A job follows the schedule of `cnnvis train`: warm-up (here one step, a quarter of the
+    4 steps of 200 images in batches of 50), then a decay to a hundredth of the rate asked for."""
+    from app.training import loop
+    from app.training.recipe import TrainRequest
+
+    rates = []
+    real_step = loop.Adam.step
+
+    def step_and_note(self, grads):
+        rates.append(self.lr)
+        real_step(self, grads)
+
+    monkeypatch.setattr(loop.Adam, "step", step_and_note)
+    loop.train_job(TrainRequest(**TINY, lr=0.01), lambda *_: None, lambda: False, 60.0, 9000)
+    # By hand: low = 0.0001; step s >= 1 at progress p = (s - 1) / 3 has low + (0.01 - low) * (1 + cos(pi p)) / 2.
+    assert rates == pytest.approx([0.01, 0.01, 0.0001 + 0.0099 * 0.75, 0.0001 + 0.0099 * 0.25])

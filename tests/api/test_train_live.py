@@ -184,3 +184,28 @@ def test_onnx_download_of_an_uploaded_model_agrees_with_onnxruntime(tmp_path, mn
         response = client.post("/api/models", files={"file": ("clothes.npz", data, "application/octet-stream")})
         assert response.status_code == 201, response.text
         _onnx_agrees(client, response.json()["id"], images[:3])
+
+
+def test_the_last_progress_event_has_no_seconds_left(trained):
+    _, events, _, _, _ = trained
+    progress = [data for _, event, data in events if event == "progress"]
+    assert progress[-1]["step"] == progress[-1]["steps"] and progress[-1]["seconds_left"] == 0
+
+
+def test_a_snapshot_appears_only_written_whole(tmp_path, monkeypatch):
+    """Every worker may read <job>@live while the runner rewrites it: it is written under another
+    name and renamed, so the file a reader opens is always a whole one."""
+    from app.training import live
+
+    seen_while_writing = []
+    real_save = live.weights.save
+
+    def save_and_look(path, network, metadata, **kwargs):
+        real_save(path, network, metadata, **kwargs)
+        seen_while_writing.append((tmp_path / live.FILENAME).exists())
+
+    monkeypatch.setattr(live.weights, "save", save_and_look)
+    network = Network.initialise(build_architecture(TrainRequest(conv1_filters=1, conv2_filters=1)), seed=0)
+    live.write_snapshot(tmp_path, network, {"name": "live"})
+    assert seen_while_writing == [False]
+    assert weights.load(tmp_path / live.FILENAME)[1]["name"] == "live"

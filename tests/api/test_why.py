@@ -191,3 +191,129 @@ def test_adversary_refuses_bad_requests_with_a_sentence(client, digit, change, w
     response = client.post("/api/adversary", json={"pixels": rows(digit[0]), "epsilon": 0.1, **change})
     assert response.status_code == 422
     assert words in response.json()["detail"]
+
+
+
+@pytest.mark.parametrize("epsilon, levels", [(0.005, 1), (0.01, 2)])
+def test_adversary_budget_is_rounded_down_and_each_step_is_at_least_one_8_bit_level(client, mnist_test, epsilon, levels):
+    """docs/api.md: the budget is rounded down to whole 8-bit steps (0.01 is 2.55 levels: 2;
+    0.005 is 1.275: 1), and each step is a quarter of it but at least one level. Three steps of
+    one level each bring some pixel to exactly the budget; none goes past it."""
+    images, _ = mnist_test
+    for image in images[:3]:
+        body = client.post("/api/adversary", json={"pixels": rows(image), "epsilon": epsilon, "steps": 3}).json()
+        assert body["success"] is False and body["steps_taken"] == 3  # too small a budget to fool it
+        moved = np.round(np.abs(decode(body["pixels"]) * 255 - image[None].astype(np.float32)))
+        assert moved.max() == levels
+
+
+def test_adversary_with_a_target_is_pushed_to_that_class(client, model, mnist_test):
+    images, labels = mnist_test
+    for image, label, target in [(images[0], labels[0], 3), (images[1], labels[1], 8)]:
+        body = client.post("/api/adversary", json={"pixels": rows(image), "epsilon": 0.3, "target": target,
+                                                    "steps": 30}).json()
+        assert body["original_label"] == label and body["success"] is True and body["label"] == target
+        assert int(model.network.forward(decode(body["pixels"])[None]).argmax()) == target
+
+
+def test_gallery_confidence_is_the_networks_probability_of_its_answer(client, model, mnist_test):
+    images, labels = mnist_test
+    t = int(labels[0])
+    items = client.get(f"/api/models/mnist/confusion/{t}/{t}").json()["items"][:5]
+    for item in items:
+        probabilities = model.network.forward(images[item["sample"]][None, None] / 255.0)[0]
+        assert item["confidence"] == pytest.approx(float(probabilities.max()), rel=1e-5)
+        assert int(probabilities.argmax()) == item["predicted"] == t
+
+
+def test_computed_exemplars_match_a_plain_loop_with_ties_to_the_lower_sample():
+    """compute_exemplars (what `cnnvis exemplars` and a finished training job save) against a
+    loop over images and positions: each image scored by its strongest position (the first in
+    row order), the 9 best kept, equal scores in order of the sample. Every image comes twice,
+    so every score is tied."""
+    from app.models import load_model
+    from app.why.exemplars import compute_exemplars
+    from app.why.samples import TestSet
+
+    network = load_model("mnist").network
+    images = load_test_set("mnist").images[:12]
+    test_set = TestSet("mnist", np.concatenate([images, images]), np.zeros(24, np.int64))
+    got = compute_exemplars(network, test_set)
+    a = test_set.inputs()
+    for i, layer in enumerate(network.layers):
+        a = layer.forward(a, network.params, "infer")[0]
+        if layer.name not in ("conv2", "fc1"):
+            continue
+        for unit in (0, 5):
+            scored = []
+            for sample in range(24):
+                if a.ndim == 4:
+                    m = a[sample, unit]
+                    y, x = divmod(int(np.argmax(m)), m.shape[1])
+                    scored.append((-float(m[y, x]), sample, y, x))
+                else:
+                    scored.append((-float(a[sample, unit]), sample, 0, 0))
+            best = sorted(scored)[:9]  # by score, then by sample
+            assert got[f"{layer.name}/sample"][unit].tolist() == [s for _, s, _, _ in best]
+            if a.ndim == 4:
+                assert got[f"{layer.name}/y"][unit].tolist() == [y for _, _, y, _ in best]
+                assert got[f"{layer.name}/x"][unit].tolist() == [x for _, _, _, x in best]
+
+
+def test_a_gallery_cell_lists_the_first_100_of_its_images(client, mnist_test):
+    t = int(mnist_test[1][0])
+    body = client.get(f"/api/models/mnist/confusion/{t}/{t}").json()  # the right answers: ~1,000 images
+    matrix = np.array(client.get("/api/models/mnist/confusion").json()["matrix"])
+    assert body["count"] == matrix[t, t] > 100
+    assert len(body["items"]) == 100
+    samples = [item["sample"] for item in body["items"]]
+    assert samples == sorted(samples)  # in order: the first 100
+
+
+def _wide_model(monkeypatch, client, side: int):
+    """A small greyscale model of side x side input put among the server's models, as an upload would be."""
+    from app.models import Model
+    from app.nn.architecture import CONV, DENSE, FLATTEN, SOFTMAX, Architecture, LayerSpec
+    from app.nn.network import Network
+
+    arch = Architecture(name="wide", input_shape=(1, side, side), layers=(
+        LayerSpec("conv", CONV, channels=1, kernel=3, stride=3, activation="relu"),
+        LayerSpec("flatten", FLATTEN), LayerSpec("fc", DENSE, channels=2), LayerSpec("softmax", SOFTMAX),
+    ), class_names=("a", "b"))
+    model = Model("wide-test", "wide", Network.initialise(arch, seed=0), {"dataset": "mnist"})
+    monkeypatch.setitem(client.app.state.models, model.id, model)
+    return model
+
+
+def test_occlusion_positions_are_counted_with_the_overhanging_ones(client, monkeypatch):
+    """docs/api.md: positions 0, stride, 2 stride, ... while below the side, at most 1,024: on a
+    65x65 input stride 2 gives 33 x 33 = 1,089 positions (refused), stride 3 gives 22 x 22."""
+    _wide_model(monkeypatch, client, 65)
+    body = {"model": "wide-test", "pixels": np.zeros((65, 65)).tolist(), "method": "occlusion"}
+    response = client.post("/api/saliency", json={**body, "stride": 2})
+    assert response.status_code == 422 and "more than 1024 patch positions" in response.json()["detail"]
+    assert client.post("/api/saliency", json={**body, "stride": 3}).status_code == 200
+
+
+def test_a_model_whose_input_is_not_its_data_sets_has_no_test_set(client, monkeypatch):
+    """Its metadata names MNIST, but MNIST's 28x28 digits are not pictures it can read."""
+    _wide_model(monkeypatch, client, 32)
+    response = client.get("/api/models/wide-test/samples")
+    assert response.status_code == 404 and "no shipped test set" in response.json()["detail"]
+    assert client.get("/api/models/wide-test/confusion").status_code == 404
+
+
+@pytest.mark.parametrize("route, change, words", [
+    ("saliency", {"method": "occlusion", "patch": 29}, "patch must be a whole number from 1 to 28"),
+    ("saliency", {"method": "occlusion", "stride": 29}, "stride must be a whole number from 1 to 28"),
+    ("saliency", {"method": "occlusion", "fill": -0.01}, "fill must be a number from 0 to 1"),
+    ("saliency", {"method": "gradient", "image": "data:image/png;base64,AAAA"}, "not both or neither"),
+    ("adversary", {"epsilon": 0.1, "steps": 101}, "steps must be a whole number from 1 to 100"),
+    ("adversary", {"epsilon": 0.5, "steps": 100}, None),  # both limits themselves are allowed
+])
+def test_why_limits_are_those_documented(client, digit, route, change, words):
+    response = client.post(f"/api/{route}", json={"pixels": rows(digit[0]), **change})
+    if words is None:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 422 and words in response.json()["detail"]

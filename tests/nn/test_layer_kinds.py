@@ -158,3 +158,21 @@ def test_gradient_of_each_unit_stays_inside_its_declared_window(case):
         assert not (support & ~region).any(), f"{case} unit {unit}: gradient outside its region"
         if case in EXACT:
             np.testing.assert_array_equal(support, region, err_msg=f"{case} unit {unit}")
+
+
+def test_weights_start_he_normal_by_their_fan_in():
+    """He initialisation: std sqrt(2 / fan_in), fan_in the inputs of one output unit: 400 for a
+    dense layer 400 -> 10 (weights (D_in, D_out)), 3 * 5 * 5 = 75 for a conv of 3 channels."""
+    from app.nn.architecture import CONV, DENSE, FLATTEN, Architecture, LayerSpec
+    from app.nn.network import Network
+
+    arch = Architecture(name="he", input_shape=(3, 20, 20), layers=(
+        LayerSpec("conv", CONV, channels=1000, kernel=5),  # (1000, 16, 16): 75,000 weights
+        LayerSpec("flatten", FLATTEN),
+    ))
+    net = Network.initialise(arch, seed=0)
+    assert np.std(net.params["conv.w"]) == pytest.approx(np.sqrt(2 / 75), rel=0.02)
+    dense = Architecture(name="he-dense", input_shape=(1, 20, 20), layers=(
+        LayerSpec("flatten", FLATTEN), LayerSpec("fc", DENSE, channels=10)))
+    w = Network.initialise(dense, seed=0).params["fc.w"]
+    assert w.shape == (400, 10) and np.std(w) == pytest.approx(np.sqrt(2 / 400), rel=0.05)

@@ -30,3 +30,17 @@ def test_lenet5_receptive_sizes_follow_the_textbook_recurrence():
     sizes = [(g["size"], g["jump"]) for g in receptive_geometry(LENET5)[:4]]
     assert sizes == [(5, 1), (6, 2), (14, 2), (16, 4)]
     assert receptive_geometry(LENET5)[4:] == [None] * 5
+
+
+def test_padding_after_a_stride_moves_the_window_back_by_whole_jumps():
+    # Worked by hand for PADDED_AFTER_STRIDE: start = start_in - padding * jump_in.
+    # conv_a 3/2 -> size 3, jump 2, offset 0; conv_b 3/1 pad 1 -> 3 + 2*2 = 7, offset 0 - 1*2 = -2;
+    # pool 2/1 -> 7 + 1*2 = 9, offset -2; conv_c 3/2 pad 2 -> 9 + 2*2 = 13, offset -2 - 2*2 = -6, jump 4.
+    from .archs import PADDED_AFTER_STRIDE
+
+    geometry = receptive_geometry(PADDED_AFTER_STRIDE)
+    assert [(g["size"], g["jump"], g["offset"]) for g in geometry[:4]] == [(3, 2, 0), (7, 2, -2), (9, 2, -2), (13, 4, -6)]
+    assert geometry[4:] == [None] * 3
+    # An interior unit's window, which no clipping touches, is its receptive-field box.
+    box = receptive_field(PADDED_AFTER_STRIDE, "conv_c", 0, 2, 3)[-1]
+    assert (box.y0, box.y1, box.x0, box.x1) == (2 * 4 - 6, 2 * 4 - 6 + 12, 3 * 4 - 6, 3 * 4 - 6 + 12)

@@ -145,3 +145,28 @@ def test_randomized_weights_change_the_map(lenet, digits):
     assert not np.allclose(params["conv1.w"], lenet.params["conv1.w"])
     np.testing.assert_array_equal(params["fc1.w"], sal.randomized_params(lenet, 0)["fc1.w"])  # the seed fixes them
     assert not np.allclose(sal.gradient_map(lenet, x, 0, params=params), sal.gradient_map(lenet, x, 0))
+
+
+def test_gradcam_of_a_conv_with_its_own_relu_layer_weighs_the_relu_maps():
+    """docs/api.md: A_k is the output of the activation layer that follows the named layer,
+    where there is one. A conv (no fused activation), a relu layer of its own, then one dense
+    layer: d logit[c] / d A is that layer's weight column, so by hand
+    map = ReLU(sum_k mean(w[:, c] of map k) * relu(z_k))."""
+    from app.nn.architecture import CONV, DENSE, FLATTEN, SOFTMAX, Architecture, LayerSpec
+
+    arch = Architecture(name="own-relu", input_shape=(1, 6, 6), layers=(
+        LayerSpec("conv", CONV, channels=3, kernel=3),  # (3, 4, 4)
+        LayerSpec("relu", "relu"),
+        LayerSpec("flatten", FLATTEN),  # (48,)
+        LayerSpec("fc", DENSE, channels=2),
+        LayerSpec("softmax", SOFTMAX),
+    ), class_names=("a", "b"))
+    net = Network.initialise(arch, seed=4)
+    x = np.random.default_rng(1).random((1, 6, 6)).astype(np.float32)
+    z = net.layers[0].forward(x[None], net.params, "infer")[0][0].astype(np.float64)  # (3, 4, 4)
+    assert (z < 0).any() and (z > 0).any()  # the relu changes something
+    a = np.maximum(z, 0)
+    for cls in (0, 1):
+        column = net.params["fc.w"][:, cls].reshape(3, 4, 4)
+        expected = np.maximum(sum(column[k].mean() * a[k] for k in range(3)), 0)
+        np.testing.assert_allclose(sal.gradcam_layer_map(net, x, cls, "conv"), expected, rtol=1e-5, atol=1e-6)
