@@ -20,7 +20,7 @@ category in the trace (open it with TRACE_DUMP to see which node changed and why
 Run against the page as it is (and --before REV in the same run, taking turns), so the
 split before and after a change can be compared on one machine at one load.
 
-Usage: .venv/bin/python bench/trace_labs_page.py [--seconds 3] [--only dx,kernel edit] [--before 574c0a4]
+Usage: .venv/bin/python bench/trace_labs_page.py [--seconds 3] [--only dx,kernel edit] [--before 574c0a4] [--paints]
 TRACE_NO_PROFILE=1 leaves the JavaScript profile out (less overhead, no function rows);
 TRACE_DUMP=DIR writes each raw trace there (`variant-control.json`) to read further.
 """
@@ -96,6 +96,10 @@ def split_main(events, main):
     inside = sum(overlap(merged.get("script", []), merged.get(k, [])) for k in ("GC", "style + layout", "paint")) / 1000
     out["script"] = script - inside
     out["other"] = out["all tasks"] - out["script"] - out["GC"] - out["style + layout"] - out["paint"]
+    for name in KINDS["paint"]:  # the paint row by its parts (each merged on its own)
+        part = sum(t - s for s, t in merge([(s, t) for s, t, n in spans if n == name])) / 1000
+        if part >= 0.05 * len(tasks) / 1000 or part > 1:
+            out[f"  paint: {name}"] = part
     return out
 
 
@@ -274,6 +278,8 @@ def describe(row, top=14):
     lines.append("| --- | ---: |")
     for k in ("all tasks", "script", "style + layout", "paint", "GC", "other"):
         lines.append(f"| {k} | {m.get(k, 0):.1f} |")
+        if k == "paint":
+            lines += [f"| {p.strip()} | {m[p]:.1f} |" for p in sorted(m, key=lambda p: -m[p]) if p.startswith("  paint: ")]
     for k, v in sorted(row["threads"].items()):
         lines.append(f"| {k} (other thread) | {v:.1f} |")
     lines += ["", "| of \"other\": trace event (self time) | ms / answer |", "| --- | ---: |"]
