@@ -399,15 +399,12 @@ def idle_figures(idle):
 
 
 def server_in(tree):
-    """A server running the app as it is in `tree` (a folder holding another revision)."""
-    import api_harness
+    """A server running the app as it is in `tree` (a folder holding another revision): uvicorn
+    started in that folder imports its `app` package (the current folder comes first on the path)."""
+    from api_harness import UVICORN_OPTIONS
+    from live_server import LiveServer
 
-    here = api_harness.ROOT
-    api_harness.ROOT = tree  # Server starts uvicorn in ROOT, whose `app` package it imports
-    try:
-        return Server("app.main:app", "/healthz")
-    finally:
-        api_harness.ROOT = here
+    return LiveServer(["uvicorn", "app.main:app", *UVICORN_OPTIONS], cwd=tree, ready_path="/healthz", ready_within=30)
 
 
 def checkout(revision):
@@ -435,7 +432,7 @@ class Variant:
         self.page.on("pageerror", lambda e: errors.append(f"{name}: {e}"))
         self.cdp = self.page.context.new_cdp_session(self.page)
         self.cdp.send("Performance.enable")
-        self.page.goto(server.url("/"))
+        self.page.goto(server.url + "/")
         self.page.wait_for_selector("body[data-ready=true]")
         self.page.wait_for_selector("body[data-weights=loaded]")
         draw_seven(self.page)

@@ -8,11 +8,19 @@ Rows, per answer shown:
     garbage collection (V8's GC events on the main thread), other;
   - inside our scripts, by function (self time from the CPU profile, our files and the
     built-ins they call: JSON.parse, atob, putImageData are attributed where V8 puts them);
-  - other threads: raster and compositor task time.
+  - other threads: raster and compositor task time;
+  - what "other" is: self time of the trace events on the main thread that lie outside every
+    kind above (the IPC that brings answers, input and canvas-resource returns; the frame's own
+    bookkeeping), by event name.
+With --paints, also what is repainted per answer (CDP LayerTree: every composited layer with its
+size and paint count, read before and after the drag): the layers repainted, the largest, and
+their area times repaints (an upper bound on what is re-recorded; raster covers only the
+invalidated part, which the raster row measures in time), plus the invalidation-tracking
+category in the trace (open it with TRACE_DUMP to see which node changed and why).
 Run against the page as it is (and --before REV in the same run, taking turns), so the
 split before and after a change can be compared on one machine at one load.
 
-Usage: .venv/bin/python bench/trace_labs_page.py [--seconds 3] [--only dx,kernel edit] [--before 574c0a4]
+Usage: .venv/bin/python bench/trace_labs_page.py [--seconds 3] [--only dx,kernel edit] [--before 574c0a4] [--paints]
 TRACE_NO_PROFILE=1 leaves the JavaScript profile out (less overhead, no function rows);
 TRACE_DUMP=DIR writes each raw trace there (`variant-control.json`) to read further.
 """
@@ -35,6 +43,9 @@ CATEGORIES = ",".join([
     "devtools.timeline", "disabled-by-default-devtools.timeline", "disabled-by-default-devtools.timeline.frame",
     "v8", "v8.execute", "disabled-by-default-v8.gc", "blink", "cc", "gpu", "toplevel",
 ])
+# With --paints: what is repainted, and why (Paint events carry their layer and clip; the
+# invalidation-tracking events name the node and the reason).
+PAINT_CATEGORIES = "disabled-by-default-devtools.timeline.invalidationTracking"
 # Main-thread top-level tasks by their trace name, grouped into the kinds the report lists.
 KINDS = {
     "script": {"FunctionCall", "EventDispatch", "FireAnimationFrame", "TimerFire", "RunMicrotasks",
@@ -85,6 +96,10 @@ def split_main(events, main):
     inside = sum(overlap(merged.get("script", []), merged.get(k, [])) for k in ("GC", "style + layout", "paint")) / 1000
     out["script"] = script - inside
     out["other"] = out["all tasks"] - out["script"] - out["GC"] - out["style + layout"] - out["paint"]
+    for name in KINDS["paint"]:  # the paint row by its parts (each merged on its own)
+        part = sum(t - s for s, t in merge([(s, t) for s, t, n in spans if n == name])) / 1000
+        if part >= 0.05 * len(tasks) / 1000 or part > 1:
+            out[f"  paint: {name}"] = part
     return out
 
 
@@ -105,6 +120,65 @@ def overlap(a, b):
             if s2 < t and t2 > s:
                 total += min(t, t2) - max(s, s2)
     return total
+
+
+def other_split(events, main, top=8):
+    """Self milliseconds by event name of the main thread's work inside tasks but outside every
+    kind in KINDS: what the report's "other" row is made of."""
+    spans = sorted((e for e in events if (e["pid"], e["tid"]) == main and e.get("ph") == "X" and e.get("dur")),
+                   key=lambda e: (e["ts"], -e["dur"]))
+    tasks = ("RunTask", "ThreadControllerImpl::RunTask")
+    out, stack = Counter(), []  # stack: [event, children's time, inside a known kind or outside any task]
+
+    def close(upto):
+        while stack and stack[-1][0]["ts"] + stack[-1][0]["dur"] <= upto:
+            e, children, skip = stack.pop()
+            if not skip and e["name"] not in tasks:
+                out[e["name"]] += (e["dur"] - children) / 1000
+            if stack:
+                stack[-1][1] += e["dur"]
+
+    for e in spans:
+        close(e["ts"])
+        in_task = e["name"] in tasks or any(s[0]["name"] in tasks for s in stack)
+        skip = not in_task or bool(kind_of(e["name"])) or any(s[2] for s in stack)
+        stack.append([e, 0, skip])
+    close(float("inf"))
+    return dict(out.most_common(top))
+
+
+class Layers:
+    """The page's composited layers as CDP's LayerTree domain reports them (id -> layer)."""
+
+    def __init__(self, cdp):
+        self.cdp, self.now = cdp, {}
+        cdp.on("LayerTree.layerTreeDidChange", lambda e: self.now.update({l["layerId"]: l for l in e.get("layers") or []}))
+        cdp.send("LayerTree.enable")
+
+    def counts(self):
+        return {k: l.get("paintCount", 0) for k, l in self.now.items()}
+
+    def repainted(self, before, n):
+        """Per answer: layers repainted, layers in all, and the repainted layers largest first."""
+        rows = []
+        for k, l in self.now.items():
+            times = l.get("paintCount", 0) - before.get(k, 0)
+            if l.get("drawsContent") and times > 0:
+                rows.append({"w": l["width"], "h": l["height"], "times": times, "area": l["width"] * l["height"] * times / n,
+                             "node": self.node(l.get("backendNodeId"))})
+        rows.sort(key=lambda r: -r["area"])
+        return {"layers": len(self.now), "repainted": len(rows), "area": sum(r["area"] for r in rows), "largest": rows[:6]}
+
+    def node(self, backend_id):
+        if not backend_id:
+            return "(no node)"
+        try:
+            node = self.cdp.send("DOM.describeNode", {"backendNodeId": backend_id})["node"]
+        except Exception:  # the node went away
+            return "(gone)"
+        attrs = dict(zip(node.get("attributes", [])[::2], node.get("attributes", [])[1::2]))
+        ident = f"#{attrs['id']}" if "id" in attrs else (f".{attrs['class'].split()[0]}" if attrs.get("class") else "")
+        return node["nodeName"].lower() + ident
 
 
 def other_threads(events, names, renderer_pid):
@@ -139,7 +213,7 @@ def profile_split(profile):
     return out
 
 
-def measure(variant, lab, name, how, margs, seconds):
+def measure(variant, lab, name, how, margs, seconds, paints=False):
     page, cdp = variant.page, variant.cdp
     reset(page)
     if lab == "pad":
@@ -152,9 +226,15 @@ def measure(variant, lab, name, how, margs, seconds):
         page.locator('#lab-kernel input[type="checkbox"]').set_checked(False)
     page.wait_for_timeout(500)
     page.evaluate("() => { window.__labs.answers = []; window.__labs.renders = []; window.__labs.kernelDraws = []; window.__labs.start(); }")
+    if paints and not hasattr(variant, "layers"):
+        cdp.send("DOM.enable")
+        cdp.send("DOM.getDocument", {"depth": -1})
+        variant.layers = Layers(cdp)
+        page.wait_for_timeout(300)
+    counts = variant.layers.counts() if paints else {}
     cdp.send("Profiler.enable")
     cdp.send("Profiler.setSamplingInterval", {"interval": 200})
-    variant.browser.start_tracing(page=page, categories=CATEGORIES.split(","))
+    variant.browser.start_tracing(page=page, categories=CATEGORIES.split(",") + ([PAINT_CATEGORIES] if paints else []))
     if not os.environ.get("TRACE_NO_PROFILE"):
         cdp.send("Profiler.start")
     t0 = page.evaluate("performance.now()")
@@ -185,8 +265,10 @@ def measure(variant, lab, name, how, margs, seconds):
     split = {k: v / n for k, v in split_main(events, main).items()}
     threads = {k: v / n for k, v in other_threads(events, names, main[0]).items()}
     functions = {k: v / n for k, v in profile_split(profile).items()}
+    other = {k: v / n for k, v in other_split(events, main).items()}
+    layers = variant.layers.repainted(counts, n) if paints else None
     return {"variant": variant.name, "lab": lab, "name": name, "shown": len(shown), "seconds": (t1 - t0) / 1000,
-            "main": split, "threads": threads, "functions": functions}
+            "main": split, "threads": threads, "functions": functions, "other": other, "layers": layers}
 
 
 def describe(row, top=14):
@@ -196,8 +278,20 @@ def describe(row, top=14):
     lines.append("| --- | ---: |")
     for k in ("all tasks", "script", "style + layout", "paint", "GC", "other"):
         lines.append(f"| {k} | {m.get(k, 0):.1f} |")
+        if k == "paint":
+            lines += [f"| {p.strip()} | {m[p]:.1f} |" for p in sorted(m, key=lambda p: -m[p]) if p.startswith("  paint: ")]
     for k, v in sorted(row["threads"].items()):
         lines.append(f"| {k} (other thread) | {v:.1f} |")
+    lines += ["", "| of \"other\": trace event (self time) | ms / answer |", "| --- | ---: |"]
+    lines += [f"| `{k}` | {v:.2f} |" for k, v in row["other"].items()]
+    if row["layers"]:
+        lay = row["layers"]
+        lines += ["", f"Layers: {lay['layers']} composited, {lay['repainted']} repainted during the drag, "
+                      f"{lay['area'] / 1e6:.2f} Mpx of layer area x repaints per answer; the largest:", "",
+                  "| layer (its first node) | size | repaints | Mpx / answer |", "| --- | --- | ---: | ---: |"]
+        lines += [f"| `{r['node']}` | {r['w']}x{r['h']} | {r['times']} | {r['area'] / 1e6:.3f} |" for r in lay["largest"]]
+    if not row["functions"]:
+        return "\n".join(lines) + "\n"
     lines += ["", "| function (self time, JS profile) | ms / answer |", "| --- | ---: |"]
     for k, v in sorted(row["functions"].items(), key=lambda kv: -kv[1])[:top]:
         if k == "(idle)":
@@ -212,6 +306,7 @@ def main():
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--only", default="dx,kernel edit")
     parser.add_argument("--before", default="")
+    parser.add_argument("--paints", action="store_true", help="also list what is repainted per answer, and why")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -227,7 +322,7 @@ def main():
                 if name not in wanted or how == "draw":
                     continue
                 for v in variants:
-                    row = measure(v, lab, name, how, margs, args.seconds)
+                    row = measure(v, lab, name, how, margs, args.seconds, args.paints)
                     rows.append(row)
                     print(describe(row), flush=True)
             for v in variants:
@@ -238,7 +333,8 @@ def main():
     if errors:
         print("page errors:", errors)
     text = ["# Where the page's time goes per answer while dragging", "",
-            f"Written by `bench/trace_labs_page.py --only {args.only}" + (f" --before {args.before}" if args.before else "") + "`: "
+            f"Written by `bench/trace_labs_page.py --only {args.only}" + (f" --before {args.before}" if args.before else "")
+            + (" --paints" if args.paints else "") + "`: "
             "a Chrome trace and a JavaScript CPU profile over the drag (both add overhead: read the split, not the totals).",
             f"{os.cpu_count()} CPUs, load average {load_average()} at the end of the run (the machine is shared).", ""]
     text += [describe(r) for r in rows]
