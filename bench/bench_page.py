@@ -323,7 +323,7 @@ def main():
     from playwright.sync_api import sync_playwright
 
     app_server = Server("app.main:app", "/healthz")  # served as the API benchmark serves it
-    base = app_server.url("")
+    base = app_server.url
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS)
