@@ -27,6 +27,7 @@ Usage: .venv/bin/python bench/bench_labs_page.py [--seconds 3] [--before 09c1951
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import platform
@@ -407,6 +408,21 @@ def server_in(tree):
     return LiveServer(["uvicorn", "app.main:app", *UVICORN_OPTIONS], cwd=tree, ready_path="/healthz", ready_within=30)
 
 
+@contextlib.contextmanager
+def apps_now_and_before(before):
+    """[("now", server)] and, with a revision `before`, ("before", a server of that revision):
+    each the app under uvicorn, all stopped at the end."""
+    servers = []
+    try:
+        servers.append(("now", Server("app.main:app", "/healthz")))
+        if before:
+            servers.append(("before", server_in(checkout(before))))
+        yield servers
+    finally:
+        for _, server in servers:
+            server.stop()
+
+
 def checkout(revision):
     """The whole tree of a git revision in a temporary folder (app, static, templates)."""
     import subprocess
@@ -468,29 +484,22 @@ def main():
     from playwright.sync_api import sync_playwright
 
     wanted = set(filter(None, args.only.split(",")))
-    servers, rows, errors, variants = [], [], [], []
-    try:
-        servers.append(("now", Server("app.main:app", "/healthz")))
-        if args.before:
-            servers.append(("before", server_in(checkout(args.before))))
-        with sync_playwright() as p:
-            variants = [Variant(name, server, p, args.chromium, errors) for name, server in servers]
-            for v in variants:
-                print(f"{v.name}: idle page: task -> end of next frame p50 {v.idle['p50']:.1f} ms, p95 {v.idle['p95']:.1f} ms, "
-                      f"first frame {100 * v.idle['first_frame']:.0f}% (frame period {v.idle['period']:.1f} ms); "
-                      f"empty GET round trip p50 {v.floor:.1f} ms", flush=True)
-            for lab, name, how, margs in controls():
-                if wanted and name not in wanted:
-                    continue
-                for v in variants:  # taking turns: the machine's load falls on both alike
-                    row = v.measure(lab, name, how, margs, args.seconds)
-                    rows.append(row)
-                    print(describe(row), flush=True)
-            for v in variants:
-                v.browser.close()
-    finally:
-        for _, server in servers:
-            server.stop()
+    rows, errors, variants = [], [], []
+    with apps_now_and_before(args.before) as servers, sync_playwright() as p:
+        variants = [Variant(name, server, p, args.chromium, errors) for name, server in servers]
+        for v in variants:
+            print(f"{v.name}: idle page: task -> end of next frame p50 {v.idle['p50']:.1f} ms, p95 {v.idle['p95']:.1f} ms, "
+                  f"first frame {100 * v.idle['first_frame']:.0f}% (frame period {v.idle['period']:.1f} ms); "
+                  f"empty GET round trip p50 {v.floor:.1f} ms", flush=True)
+        for lab, name, how, margs in controls():
+            if wanted and name not in wanted:
+                continue
+            for v in variants:  # taking turns: the machine's load falls on both alike
+                row = v.measure(lab, name, how, margs, args.seconds)
+                rows.append(row)
+                print(describe(row), flush=True)
+        for v in variants:
+            v.browser.close()
     if errors:
         print("page errors:", errors)
     write_results(rows, variants, args)

@@ -34,9 +34,8 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from bench_labs_page import (ROOT, Variant, answers_shown, checkout, controls, drag_slider, load_average, open_lab,
-                             reset, server_in, STEP, KERNEL_START)
-from api_harness import Server
+from bench_labs_page import (ROOT, Variant, answers_shown, apps_now_and_before, controls, drag_slider, load_average,
+                             open_lab, reset, STEP, KERNEL_START)
 
 RESULTS = ROOT / "bench" / "results" / "labs_trace.md"
 CATEGORIES = ",".join([
@@ -311,25 +310,18 @@ def main():
     from playwright.sync_api import sync_playwright
 
     wanted = set(filter(None, args.only.split(",")))
-    servers, rows, errors = [], [], []
-    try:
-        servers.append(("now", Server("app.main:app", "/healthz")))
-        if args.before:
-            servers.append(("before", server_in(checkout(args.before))))
-        with sync_playwright() as p:
-            variants = [Variant(name, server, p, args.chromium, errors) for name, server in servers]
-            for lab, name, how, margs in controls():
-                if name not in wanted or how == "draw":
-                    continue
-                for v in variants:
-                    row = measure(v, lab, name, how, margs, args.seconds, args.paints)
-                    rows.append(row)
-                    print(describe(row), flush=True)
+    rows, errors = [], []
+    with apps_now_and_before(args.before) as servers, sync_playwright() as p:
+        variants = [Variant(name, server, p, args.chromium, errors) for name, server in servers]
+        for lab, name, how, margs in controls():
+            if name not in wanted or how == "draw":
+                continue
             for v in variants:
-                v.browser.close()
-    finally:
-        for _, server in servers:
-            server.stop()
+                row = measure(v, lab, name, how, margs, args.seconds, args.paints)
+                rows.append(row)
+                print(describe(row), flush=True)
+        for v in variants:
+            v.browser.close()
     if errors:
         print("page errors:", errors)
     text = ["# Where the page's time goes per answer while dragging", "",
