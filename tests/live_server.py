@@ -79,7 +79,7 @@ class LiveServer:
         while True:
             if self.process.poll() is not None:
                 raise ServerDidNotStart(f"{what} exited with status {self.process.returncode}:\n{self.output()}")
-            if self._healthy() and len(self.children()) >= self.workers:
+            if self._healthy() and (not self.workers or len(self.children()) >= self.workers):
                 return
             if time.monotonic() > deadline:
                 raise ServerDidNotStart(f"{what} did not answer {self.ready_path} within {ready_within:.0f} s:\n{self.output()}")

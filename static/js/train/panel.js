@@ -137,6 +137,9 @@ export class TrainPanel {
     const source = new EventSource(`${this.apiRoot}/train/${job}/events`);
     this.source = source;
     const on = (name, fn) => source.addEventListener(name, (e) => fn(JSON.parse(e.data)));
+    source.addEventListener("open", () => {
+      this.retried = false; // a stream that opened again may be looked up again if it drops later
+    });
     source.addEventListener("error", () => {
       // CONNECTING: the browser retries by itself. CLOSED: it gave up (the server refused the
       // stream, or the page is being left): ask the server about the job, once, a moment later.
