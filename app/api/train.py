@@ -80,7 +80,7 @@ async def stream_events(job_id: str, request: Request):
         after = max(0, int(request.headers.get("last-event-id", "0")))
     except ValueError:
         after = 0
-    if store.ended(job_id) and not store.events(job_id, after):
+    if store.ended_by(job_id, after):
         # Its ending was already sent: nothing more will come. A stream left open here would wait
         # for ever, and one closed would be opened again by the browser every second; 204 is how
         # Server-Sent Events tell a browser to stop asking.
@@ -101,7 +101,7 @@ async def stream_events(job_id: str, request: Request):
             if quiet >= KEEPALIVE_SECONDS:
                 # Ended past a Last-Event-ID larger than its events: stop waiting. (An ending
                 # written since the last look is still to be sent: the next look sends it.)
-                if store.ended(job_id) and not store.events(job_id, seen):
+                if store.ended_by(job_id, seen):
                     return
                 quiet = 0.0
                 yield ": still here\n\n"

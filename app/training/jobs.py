@@ -195,10 +195,11 @@ class JobStore:
         events = self.events(job_id)
         return events[-1][1:] if events else None
 
-    def ended(self, job_id: str) -> bool:
-        """Whether the job's last event is its ending (done, failed or stopped)."""
-        last = self.last_event(job_id)
-        return last is not None and last[0] in ENDINGS
+    def ended_by(self, job_id: str, after: int) -> bool:
+        """Whether the job's ending (done, failed or stopped) is event `after` or an earlier one:
+        a client that has seen the events up to `after` has seen them all. One read of the file."""
+        events = self.events(job_id)
+        return bool(events) and events[-1][1] in ENDINGS and events[-1][0] <= after
 
     def stop_requested(self, job_id: str) -> bool:
         return (self.root / job_id / "stop").exists()

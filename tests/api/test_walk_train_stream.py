@@ -78,16 +78,16 @@ def test_an_ending_written_just_before_a_keep_alive_is_still_sent(client, tmp_pa
     lines = events.read_text().splitlines(keepends=True)
     events.write_text("".join(lines[:-1]))  # running: no ending yet
     store = client.app.state.jobs
-    real_ended, asked = store.ended, []
+    real_ended_by, asked = store.ended_by, []
 
-    def ended_just_now(job_id):
+    def ended_just_now(job_id, after):
         asked.append(job_id)
         if len(asked) == 2:  # the first look is as the stream opens; the second at a keep-alive
             with events.open("a") as f:
                 f.write(lines[-1])
-        return real_ended(job_id)
+        return real_ended_by(job_id, after)
 
-    monkeypatch.setattr(store, "ended", ended_just_now)
+    monkeypatch.setattr(store, "ended_by", ended_just_now)
     with client.stream("GET", f"/api/train/{JOB}/events", headers={"Last-Event-ID": "2"}) as response:
         assert response.status_code == 200
         text = b"".join(response.iter_bytes()).decode()
