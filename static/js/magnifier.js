@@ -38,11 +38,11 @@ export class Magnifier {
     const row = this.network.row(unit.layer);
     if (!row || row.kind === "softmax") return false;
     const isMap = row.view.shape?.length === 3;
-    const canvas = isMap ? row.view.maps[unit.channel].firstChild : row.view.canvas;
     const grid = isMap ? { cols: row.view.shape[2], rows: row.view.shape[1] } : squareGrid(row.view.n);
-    const shownCell = canvas.getBoundingClientRect().width / canvas.width;
+    const shown = isMap ? row.view.maps[unit.channel] : row.view.canvas;
+    const shownCell = shown.getBoundingClientRect().width / (isMap ? grid.cols : row.view.canvas.width);
     if (shownCell >= FINGER) return false;
-    this.shown = { unit, row, isMap, source: canvas, ...grid };
+    this.shown = { unit, row, isMap, ...grid };
     this.title.textContent = isMap
       ? `${unit.layer} · map ${unit.channel}, magnified`
       : `${unit.layer} · all ${row.view.n} units, ${grid.cols} to a row`;
@@ -57,15 +57,16 @@ export class Magnifier {
 
   /** Copy the shown colours into a big canvas, units 8-16 CSS px each. */
   _draw() {
-    const { cols, rows, source, isMap } = this.shown;
+    const { cols, rows, isMap, row, unit } = this.shown;
     const canvas = document.createElement("canvas");
     canvas.width = cols;
     canvas.height = rows;
     const ctx = canvas.getContext("2d");
-    if (isMap) ctx.drawImage(source, 0, 0);
+    if (isMap) ctx.putImageData(row.view.pixelsOf(unit.channel), 0, 0);
     else {
       // A strip is one long row (or a few): lay the same pixels out row by row in a square.
-      const n = this.shown.row.view.n;
+      const source = row.view.canvas;
+      const n = row.view.n;
       const from = source.getContext("2d").getImageData(0, 0, source.width, source.height).data;
       const to = ctx.createImageData(cols, rows);
       to.data.set(from.subarray(0, n * 4));

@@ -5,24 +5,33 @@ import { MapGrid } from "./maps.js";
 import { Strip } from "./strip.js";
 import { OutputBars } from "./bars.js";
 import { captionFor, titleFor } from "./captions.js";
-import { paintValues, scaleFor } from "./colormap.js";
+import { TABLES, scaleFor } from "./colormap.js";
 import { el, setAttr, setText } from "./dom.js";
 import { fmt, shapeText } from "./format.js";
+
+// A colour ramp as a CSS gradient, not a canvas: a canvas is a composited layer of its own,
+// and the row's text after it (the legend's numbers, rewritten on every answer) would be
+// moved into a layer that is repainted whole each time.
+function rampOf(kind) {
+  const table = TABLES[kind];
+  const stops = [];
+  for (let i = 0; i <= 16; i++) {
+    const k = 3 * Math.min(255, i * 16);
+    stops.push(`rgb(${table[k]}, ${table[k + 1]}, ${table[k + 2]}) ${((i * 100) / 16).toFixed(2)}%`);
+  }
+  return `linear-gradient(to right, ${stops.join(", ")})`;
+}
 
 class Legend {
   constructor(parent) {
     this.el = el("span", "legend");
     this.el.setAttribute("role", "img"); // so its aria-label (the scale in words) is read out
     this.lo = el("span", "legend-lo");
-    this.canvas = el("canvas");
-    this.canvas.width = 128;
-    this.canvas.height = 1;
+    this.ramp = el("span", "legend-ramp");
     this.hi = el("span", "legend-hi");
-    this.el.append(this.lo, this.canvas, this.hi);
+    this.el.append(this.lo, this.ramp, this.hi);
     parent.append(this.el);
     this.clear();
-    this.ctx = this.canvas.getContext("2d");
-    this.image = this.ctx.createImageData(128, 1);
     this.kind = null;
   }
 
@@ -34,9 +43,7 @@ class Legend {
   update(scale, what) {
     this.el.style.visibility = "";
     if (scale.kind !== this.kind) {
-      const ramp = new Float32Array(128).map((_, i) => scale.lo + ((scale.hi - scale.lo) * i) / 127);
-      paintValues(ramp, 0, 128, scale, this.image.data);
-      this.ctx.putImageData(this.image, 0, 0);
+      this.ramp.style.backgroundImage = rampOf(scale.kind);
       this.kind = scale.kind;
     }
     // Written only where they changed: a live answer often leaves a layer's range as it was.

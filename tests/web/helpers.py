@@ -25,12 +25,54 @@ def draw(page, strokes, steps=12):
         page.mouse.up()
 
 
-def unit_point(page, layer, channel, y, x):
-    """Page coordinates of the centre of unit (channel, y, x) of a map layer."""
-    canvas = page.locator(f'.map[data-layer="{layer}"][data-channel="{channel}"] canvas')
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    h, w = canvas.evaluate("c => [c.height, c.width]")
+# A map is an empty box over its row's one canvas. What it shows is read back from that canvas at
+# the centre of each of its units, found from where the box and the canvas sit on the screen:
+# {width, height, data} with data h*w RGBA bytes, as a canvas of the map's own would hold them.
+# The map's size in units is its row's --w and --h, which the page sets from the layer's shape.
+MAP_PIXELS_JS = """function mapPixels(m) {
+  const body = m.closest('.layer-body');
+  const canvas = body.querySelector('canvas.maps-canvas');
+  const style = getComputedStyle(body);
+  const w = Number(style.getPropertyValue('--w')), h = Number(style.getPropertyValue('--h'));
+  const cr = canvas.getBoundingClientRect(), mr = m.getBoundingClientRect();
+  const sx = canvas.width / cr.width, sy = canvas.height / cr.height;
+  const all = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  const data = new Array(w * h * 4);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const px = Math.floor((mr.left - cr.left + ((x + 0.5) * mr.width) / w) * sx);
+    const py = Math.floor((mr.top - cr.top + ((y + 0.5) * mr.height) / h) * sy);
+    const i = (py * canvas.width + px) * 4, o = (y * w + x) * 4;
+    for (let k = 0; k < 4; k++) data[o + k] = all[i + k];
+  }
+  return { width: w, height: h, data };
+}"""
+
+
+def map_rgba(locator) -> np.ndarray:
+    """What one `.map` shows, (H, W, 4) RGBA bytes read back from its row's canvas."""
+    got = locator.evaluate(f"m => {{ {MAP_PIXELS_JS}; return mapPixels(m); }}")
+    return np.array(got["data"], np.uint8).reshape(got["height"], got["width"], 4)
+
+
+def maps_rgba(locator) -> list[np.ndarray]:
+    """map_rgba of every `.map` the locator finds, in page order."""
+    got = locator.evaluate_all(f"ms => {{ {MAP_PIXELS_JS}; return ms.map(mapPixels); }}")
+    return [np.array(g["data"], np.uint8).reshape(g["height"], g["width"], 4) for g in got]
+
+
+def map_units(locator) -> tuple[int, int]:
+    """(H, W): units down and across one `.map`, from its row's --h and --w."""
+    return tuple(locator.evaluate(
+        "m => { const s = getComputedStyle(m.closest('.layer-body'));"
+        " return [Number(s.getPropertyValue('--h')), Number(s.getPropertyValue('--w'))]; }"))
+
+
+def unit_point(page, layer, channel, y, x, scope=""):
+    """Page coordinates of the centre of unit (channel, y, x) of a map layer (in `scope`, a selector)."""
+    box_el = page.locator(f'{scope} .map[data-layer="{layer}"][data-channel="{channel}"]'.strip())
+    box_el.scroll_into_view_if_needed()
+    box = box_el.bounding_box()
+    h, w = map_units(box_el)
     return box["x"] + (x + 0.5) * box["width"] / w, box["y"] + (y + 0.5) * box["height"] / h
 
 
@@ -79,15 +121,20 @@ def draw_settled(page, strokes, steps=12):
 def cells_drawn(page, selector):
     """Where each element matching `selector` is drawn, in cells of the map or strip under it.
 
-    Measured from the elements' boxes on screen against the canvas they lie over (its box on
-    screen and its size in cells), not read from any attribute the highlighter wrote:
+    Measured from the elements' boxes on screen against the map or strip they lie over (its box
+    on screen and its size in cells), not read from any attribute the highlighter wrote:
     [{y0, x0, y1, x1 (inclusive, in cells, not rounded), rows, cols, channel (maps only)}],
     the channel being the map's own data-channel, set when the map was built."""
     return page.locator(selector).evaluate_all(
         """els => els.map(e => {
           const host = e.closest(".map, .strip");
-          const canvas = host.querySelector("canvas");
-          const c = canvas.getBoundingClientRect(), r = e.getBoundingClientRect();
+          // A map's units fill its box (--w by --h of them); a strip's, its own canvas.
+          const isMap = host.classList.contains("map");
+          const style = getComputedStyle(host.closest(".layer-body"));
+          const canvas = isMap
+            ? {width: Number(style.getPropertyValue("--w")), height: Number(style.getPropertyValue("--h"))}
+            : host.querySelector("canvas");
+          const c = (isMap ? host : canvas).getBoundingClientRect(), r = e.getBoundingClientRect();
           const cw = c.width / canvas.width, ch = c.height / canvas.height;
           const x0 = (r.left - c.left) / cw, x1 = (r.right - c.left) / cw - 1;
           const y0 = (r.top - c.top) / ch, y1 = (r.bottom - c.top) / ch - 1;
@@ -118,7 +165,5 @@ def whole_cells(box, tolerance=0.2):
 
 def input_seen(page) -> np.ndarray:
     """The (1, 28, 28) input as the page drew it: grey level byte / 255 (the grey map is exact)."""
-    reds = page.locator('.map[data-layer="input"] canvas').evaluate(
-        "c => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data).filter((_, i) => i % 4 === 0)"
-    )
-    return (np.array(reds, dtype=np.float32) / 255).reshape(1, 28, 28)
+    reds = map_rgba(page.locator('.map[data-layer="input"]'))[..., 0]
+    return (reds.astype(np.float32) / 255).reshape(1, 28, 28)

@@ -13,7 +13,7 @@ from app.nn.architecture import COLOUR32
 from app.nn.receptive import receptive_field
 
 from .conftest import open_ready
-from .helpers import draw_settled, unit_point
+from .helpers import draw_settled, maps_rgba, unit_point
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -75,9 +75,8 @@ def test_colour_ink_on_the_pad_lights_its_own_input_maps(laptop_context, colour_
         expect(page.get_by_test_id("prediction")).not_to_have_attribute("data-label", "")
         # Read back from the maps drawn: red ink is all in R, none in G or B; the stroke runs
         # across the middle rows of the 32x32 input (the pad resized, nothing cut from a square).
-        maps = page.locator('.map[data-layer="input"] canvas').evaluate_all(
-            "cs => cs.map(c => Array.from(c.getContext('2d').getImageData(0, 0, 32, 32).data).filter((_, i) => i % 4 === 0))")
-        red, green, blue = (np.array(m).reshape(32, 32) for m in maps)
+        maps = maps_rgba(page.locator('.map[data-layer="input"]'))
+        red, green, blue = (m[..., 0].astype(int).reshape(32, 32) for m in maps)
         assert green.max() == 0 and blue.max() == 0
         rows = np.flatnonzero(red.max(axis=1) > 128)
         assert rows.min() >= 13 and rows.max() <= 18

@@ -18,7 +18,7 @@ from app.models.checkpoints import load_checkpoint
 from app.nn.receptive import receptive_field
 
 from .conftest import LAPTOP
-from .helpers import SEVEN, cells_drawn, draw_settled, whole_cells
+from .helpers import SEVEN, cells_drawn, draw_settled, map_rgba, unit_point, whole_cells
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -44,19 +44,13 @@ def _show_example(page, name="a 7"):
 
 
 def _input_drawn(page, side):
-    reds = page.locator(f'{side} .map[data-layer="input"] canvas').evaluate(
-        "c => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data).filter((_, i) => i % 4 === 0)"
-    )
-    return (np.array(reds, dtype=np.float32) / 255).reshape(1, 28, 28)
+    reds = map_rgba(page.locator(f'{side} .map[data-layer="input"]'))[..., 0]
+    return (reds.astype(np.float32) / 255).reshape(1, 28, 28)
 
 
 def _unit_point(page, side, layer, channel, y, x):
     """Page coordinates of the centre of unit (channel, y, x) of a map layer in one network."""
-    canvas = page.locator(f'{side} .map[data-layer="{layer}"][data-channel="{channel}"] canvas')
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    h, w = canvas.evaluate("c => [c.height, c.width]")
-    return box["x"] + (x + 0.5) * box["width"] / w, box["y"] + (y + 0.5) * box["height"] / h
+    return unit_point(page, layer, channel, y, x, scope=side)
 
 
 def _cells(page, side, layer, what="rf-box"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .helpers import SEVEN, draw
+from .helpers import SEVEN, draw, map_rgba
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -14,9 +14,7 @@ from playwright.sync_api import expect
 
 def conv1_map(page, channel=0):
     """The pixels of one conv1 map canvas as the page painted them: (H, W) of summed RGB."""
-    data = page.locator(f'.map[data-layer="conv1"][data-channel="{channel}"] canvas').evaluate(
-        "c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)")
-    rgba = np.array(data, np.int32).reshape(28, 28, 4)
+    rgba = map_rgba(page.locator(f'.map[data-layer="conv1"][data-channel="{channel}"]')).astype(np.int32)
     return rgba[..., :3].sum(axis=2)
 
 
@@ -123,9 +121,8 @@ def test_labs_are_reachable_by_keyboard(page):
 
 def painted(page, layer):
     """A map canvas of the network as painted, (28, 28) of grey levels 0..1 (mean of R, G, B)."""
-    data = page.locator(f'.map[data-layer="{layer}"][data-channel="0"] canvas').evaluate(
-        "c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)")
-    return np.array(data, np.float64).reshape(28, 28, 4)[..., :3].mean(axis=2) / 255
+    rgba = map_rgba(page.locator(f'.map[data-layer="{layer}"][data-channel="0"]')).astype(np.float64)
+    return rgba[..., :3].mean(axis=2) / 255
 
 
 def moved_by_pillow(before, key, value):

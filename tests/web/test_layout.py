@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from .helpers import SEVEN, draw
+from .helpers import SEVEN, draw, map_units
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -54,10 +54,10 @@ def pages(browser, server):
 
 
 def _cell_centre(page, layer, channel, y, x):
-    """Viewport centre of unit (channel, y, x), from the map canvas's box and its pixel size."""
-    canvas = page.locator(f'.map[data-layer="{layer}"][data-channel="{channel}"] canvas')
-    box = canvas.bounding_box()
-    h, w = canvas.evaluate("c => [c.height, c.width]")
+    """Viewport centre of unit (channel, y, x), from the map's box and its size in units."""
+    one = page.locator(f'.map[data-layer="{layer}"][data-channel="{channel}"]')
+    box = one.bounding_box()
+    h, w = map_units(one)
     return box["x"] + (x + 0.5) * box["width"] / w, box["y"] + (y + 0.5) * box["height"] / h
 
 
@@ -134,7 +134,7 @@ def test_every_layer_is_in_view_on_a_projector_and_the_maps_grow(pages):
         assert box["y"] + box["height"] <= PROJECTOR[1]
     answer = page.locator("#guesses").bounding_box()
     assert answer["y"] + answer["height"] <= PROJECTOR[1]
-    area = "() => [...document.querySelectorAll('.map canvas')].reduce((s, c) => s + c.clientWidth * c.clientHeight, 0)"
+    area = "() => [...document.querySelectorAll('.map')].reduce((s, m) => s + m.clientWidth * m.clientHeight, 0)"
     assert page.evaluate(area) > 1.1 * pages(LAPTOP).evaluate(area)  # the maps take the room there is
 
 
@@ -197,7 +197,7 @@ def test_hover_and_click_name_the_same_unit_just_past_a_cell_boundary(pages):
     """A click's own clientY is a whole pixel: just below a line that is not on a whole pixel,
     it falls in the row above the one the pointer (and the hover) is in."""
     page = pages(LAPTOP)
-    canvas = page.locator('.map[data-layer="conv1"][data-channel="1"] canvas')
+    canvas = page.locator('.map[data-layer="conv1"][data-channel="1"]')
     canvas.scroll_into_view_if_needed()
     layers = page.locator("#layers")
 
@@ -239,7 +239,7 @@ def _tap_through_the_magnifier(page, layer, channel, y, x):
     magnifier = page.locator("#magnifier")
     expect(magnifier).to_be_visible()
     big = magnifier.locator("canvas").bounding_box()
-    side = big["width"] / page.locator(f'.map[data-layer="{layer}"] canvas').first.evaluate("c => c.width")
+    side = big["width"] / map_units(page.locator(f'.map[data-layer="{layer}"]').first)[1]
     assert side >= 8  # a fingertip's worth per unit
     page.touchscreen.tap(big["x"] + (x + 0.5) * side, big["y"] + (y + 0.5) * side)
     expect(magnifier).to_be_hidden()

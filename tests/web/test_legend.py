@@ -4,12 +4,15 @@ the input the page shows; colours are read from the canvases."""
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
+from PIL import Image
 
 from app.models import load_model
 
-from .helpers import SEVEN, draw_settled, input_seen
+from .helpers import SEVEN, draw_settled, input_seen, map_rgba
 
 pytest.importorskip("playwright")
 
@@ -33,7 +36,23 @@ def _expected_range(values: np.ndarray) -> tuple[float, float]:
 
 
 def _pixel(page, selector: str, x: int, y: int) -> np.ndarray:
+    """RGB of unit (y, x) of the map or strip `selector` names, as its canvas holds it."""
+    if ".map" in selector:
+        return map_rgba(page.locator(selector))[y, x, :3]
     return np.array(page.locator(selector).evaluate(f"c => Array.from(c.getContext('2d').getImageData({x}, {y}, 1, 1).data)")[:3])
+
+
+def _ramp_ends(page, selector: str) -> tuple[np.ndarray, np.ndarray]:
+    """RGB of the legend's ramp as the browser drew it, just inside its left and right edges."""
+    ramp = page.locator(selector)
+    ramp.scroll_into_view_if_needed()
+    # The box inside the border, on whole pixels of the viewport.
+    x, y, w, h = ramp.evaluate("""e => { const r = e.getBoundingClientRect();
+      const x = Math.ceil(r.left + e.clientLeft), y = Math.ceil(r.top + e.clientTop);
+      return [x, y, Math.floor(r.left + e.clientLeft + e.clientWidth) - x, Math.floor(r.top + e.clientTop + e.clientHeight) - y]; }""")
+    shot = page.screenshot(clip={"x": x, "y": y, "width": w, "height": h})
+    row = np.array(Image.open(io.BytesIO(shot)).convert("RGB"))[h // 2]
+    return row[0], row[-1]
 
 
 def _close(a: np.ndarray, b: np.ndarray) -> bool:
@@ -55,25 +74,26 @@ def _check_legend(page, network, traces, name):
     shown_hi = _number(page.locator(f"{row} .legend-hi").inner_text())
     # Three significant digits on the page; float16 maps on the wire.
     assert shown_lo == pytest.approx(lo, rel=6e-3, abs=1e-3) and shown_hi == pytest.approx(hi, rel=6e-3, abs=1e-3)
-    legend = f"{row} .legend canvas"
-    ends = {lo: _pixel(page, legend, 0, 0), hi: _pixel(page, legend, 127, 0)}
+    left, right = _ramp_ends(page, f"{row} .legend-ramp")
+    ends = {lo: left, hi: right}
     # The unit furthest from zero is painted in the colour of the legend's end on its side.
     flat = int(np.abs(values).argmax())
     extreme = float(values.reshape(-1)[flat])
     if values.ndim == 3:
         c, y, x = np.unravel_index(flat, values.shape)
-        canvas = f'{row} .map[data-channel="{c}"] canvas'
+        canvas = f'{row} .map[data-channel="{c}"]'
     else:
         canvas = f"{row} .strip canvas"
         cols = page.locator(canvas).evaluate("c => c.width")
         y, x = divmod(flat, cols)
     painted = _pixel(page, canvas, int(x), int(y))
     assert _close(painted, ends[hi if extreme > 0 else lo]), (painted, ends)
-    if lo == 0 and (values == 0).any():  # after a ReLU: a zero is the legend's low end exactly
+    if lo == 0 and (values == 0).any():  # after a ReLU: a zero is the legend's low end
         flat0 = int(np.flatnonzero(values.reshape(-1) == 0)[0])
         if values.ndim == 3:
             c, y, x = np.unravel_index(flat0, values.shape)
-            canvas = f'{row} .map[data-channel="{c}"] canvas'
+            canvas = f'{row} .map[data-channel="{c}"]'
         else:
             y, x = divmod(flat0, cols)
-        np.testing.assert_array_equal(_pixel(page, canvas, int(x), int(y)), ends[0.0])
+        zero = _pixel(page, canvas, int(x), int(y))
+        assert _close(zero, ends[0.0]), (zero, ends)

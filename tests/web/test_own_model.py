@@ -21,7 +21,7 @@ from app.onnx_io.importer import import_onnx
 from onnx_io_graphs import colour_net, tiny_net
 
 from .conftest import LAPTOP, MAX_MODEL_BYTES, Console
-from .helpers import cells_drawn, draw_settled, unit_point, whole_cells
+from .helpers import cells_drawn, draw_settled, maps_rgba, unit_point, whole_cells
 from .test_layout import SMALL_CONTROLS
 
 pytest.importorskip("playwright")
@@ -112,8 +112,7 @@ def test_a_colour_onnx_model_opened_from_the_page_reads_a_colour_photo(browser, 
         scores = session.run(None, {"x": x.astype(np.float32)})[0][0]
         expect(prediction).to_have_attribute("data-label", str(int(np.argmax(scores))))
         # The R, G and B maps hold the photo's three channels: the left third is pure red.
-        reds = page.locator('.map[data-layer="input"] canvas').evaluate_all(
-            "cs => cs.map(c => c.getContext('2d').getImageData(2, 16, 1, 1).data[0])")
+        reds = [m[16, 2, 0] for m in maps_rgba(page.locator('.map[data-layer="input"]'))]
         assert reds[0] > 200 and reds[1] < 200  # R bright where G is not
 
         # Hover units after batch norm: their boxes on the input where receptive.py puts them.
@@ -257,9 +256,7 @@ def test_a_link_carries_the_input_of_a_colour_32x32_model(browser, own_server):
         session = ort.InferenceSession(colour_net(seed=11).model().SerializeToString(), providers=["CPUExecutionProvider"])
         scores = session.run(None, {"x": (picture[None] / 255).astype(np.float32)})[0][0]
         expect(page.get_by_test_id("prediction")).to_have_attribute("data-label", str(int(np.argmax(scores))), timeout=15000)
-        reds = page.locator('.map[data-layer="input"] canvas').evaluate_all(
-            "cs => cs.map(c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
-            " return [d[(2 * c.width + 2) * 4], d[(2 * c.width + c.width - 3) * 4]]; })")
+        reds = [[m[2, 2, 0], m[2, -3, 0]] for m in maps_rgba(page.locator('.map[data-layer="input"]'))]
         assert reds[0][0] > 200 and reds[0][1] < 50  # R: bright on the left, dark on the right
         assert max(reds[2]) < 50  # B: dark everywhere sampled
         assert page.console.errors == []

@@ -12,7 +12,7 @@ import pytest
 from app.models.checkpoints import CHECKPOINTS_DIR
 from app.nn import weights
 
-from .helpers import SEVEN, draw
+from .helpers import MAP_PIXELS_JS, SEVEN, draw
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -20,20 +20,22 @@ from playwright.sync_api import expect
 # At every applied answer: what conv1's first map and first kernel look like on screen, which
 # model the picker shows and the time left, as text (pixel data joined).
 _RECORD = """() => {
+  MAP_PIXELS;
   window.__seen = [];
   const pixels = (c) => (c ? Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data).join(",") : null);
   document.addEventListener("cnnvis:rendered", () => {
     window.__seen.push({
       model: document.querySelector("#model-select").value,
-      map: pixels(document.querySelector('.map[data-layer="conv1"][data-channel="0"] canvas')),
+      map: mapPixels(document.querySelector('.map[data-layer="conv1"][data-channel="0"]')).data.join(","),
       kernel: pixels(document.querySelector('details[data-kernels="conv1"] .kernel-grid canvas')),
       left: document.querySelector("[data-train-left]").textContent,
     });
   });
-}"""
+}""".replace("MAP_PIXELS", MAP_PIXELS_JS)
 
-_CONV1_MAP = """() => { const c = document.querySelector('.map[data-layer="conv1"][data-channel="0"] canvas');
-  return Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data).join(","); }"""
+_CONV1_MAP = """() => { MAP_PIXELS;
+  return mapPixels(document.querySelector('.map[data-layer="conv1"][data-channel="0"]')).data.join(","); }""".replace(
+    "MAP_PIXELS", MAP_PIXELS_JS)
 
 
 def test_while_a_model_trains_its_kernels_and_the_drawings_maps_change_then_it_is_evaluated(page):
