@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
-from .helpers import SEVEN, draw, map_units
+from .helpers import SEVEN, draw, map_rgba, map_units
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
@@ -239,7 +240,12 @@ def _tap_through_the_magnifier(page, layer, channel, y, x):
     magnifier = page.locator("#magnifier")
     expect(magnifier).to_be_visible()
     big = magnifier.locator("canvas").bounding_box()
-    side = big["width"] / map_units(page.locator(f'.map[data-layer="{layer}"]').first)[1]
+    # It shows the tapped map's own colours, one of its pixels per unit.
+    shown = magnifier.locator("canvas").evaluate(
+        "c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)")
+    one = page.locator(f'.map[data-layer="{layer}"][data-channel="{channel}"]')
+    np.testing.assert_array_equal(np.array(shown, np.uint8).reshape(map_units(one) + (4,)), map_rgba(one))
+    side = big["width"] / map_units(one)[1]
     assert side >= 8  # a fingertip's worth per unit
     page.touchscreen.tap(big["x"] + (x + 0.5) * side, big["y"] + (y + 0.5) * side)
     expect(magnifier).to_be_hidden()
