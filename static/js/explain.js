@@ -1,5 +1,7 @@
 // The explain panel: opens on a click or Enter, follows the selection and the drawing,
 // asks /api/explain (one request in flight, the latest wins) and closes with Escape.
+// While comparing, the second network has an ExplainPanel of its own on the same element
+// (compare/side.js): the one that showed the element last owns it, and only the owner hides it.
 
 import { Latest } from "./latest.js";
 import { decodeTensors, inputPixel, pixelsOf } from "./trace.js";
@@ -8,10 +10,12 @@ import { subjectOf } from "./captions.js";
 import { unitText } from "./format.js";
 import { el } from "./dom.js";
 
+const owners = new WeakMap(); // panel element -> the ExplainPanel showing it
+
 export class ExplainPanel {
-  constructor({ panel, title, body, close }, store, api) {
-    Object.assign(this, { panel, title, body, store, api });
-    this.shownFor = null;
+  /** naming(): words put before the unit in the title ("The right network"), or "" for none. */
+  constructor({ panel, title, body, close }, store, api, { naming = () => "" } = {}) {
+    Object.assign(this, { panel, title, body, store, api, naming });
     this.latest = new Latest(
       ({ json, unit }) => this._show(json, unit),
       (err) => this._message(err.message),
@@ -23,13 +27,21 @@ export class ExplainPanel {
   update(state) {
     const { explainOpen, selection, trace, modelId } = state;
     const open = Boolean(explainOpen && selection);
-    this.panel.hidden = !open;
-    document.documentElement.classList.toggle("detail-open", open);
     if (!open) {
       this.latest.drop();
+      if (owners.get(this.panel) === this) {
+        owners.delete(this.panel);
+        this.panel.hidden = true;
+        document.documentElement.classList.remove("detail-open");
+      }
       return;
     }
-    this.title.textContent = `${selection.layer} · ${unitText(selection)}`;
+    if (owners.get(this.panel) !== this) this.body.replaceChildren(); // what the other network's panel left
+    owners.set(this.panel, this);
+    this.panel.hidden = false;
+    document.documentElement.classList.add("detail-open");
+    const name = this.naming();
+    this.title.textContent = `${name ? `${name}: ` : ""}${selection.layer} · ${unitText(selection)}`;
     this.panel.dataset.layer = selection.layer;
     if (!trace) {
       this.latest.drop();

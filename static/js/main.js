@@ -198,7 +198,8 @@ async function start() {
     { prediction: $("prediction"), guesses: $("guesses"), section: $("preprocessing"), steps: $("preprocessing-steps"), note: $("preprocessing-note"), hint: $("pad-hint"), pad: $("draw-pad") },
     store,
   );
-  new ExplainPanel({ panel: $("unit-detail"), title: $("detail-title"), body: $("detail-body"), close: $("detail-close") }, store, api);
+  const detail = { panel: $("unit-detail"), title: $("detail-title"), body: $("detail-body"), close: $("detail-close") };
+  new ExplainPanel(detail, store, api);
   new PanelPlacement($("unit-detail"), store, network);
   wireKeyboard({ container: $("network"), announce: $("announce") }, store, network, pad);
 
@@ -301,7 +302,7 @@ async function start() {
   });
   wireCompare($("compare"), {
     host: $("compare-network"), summary: $("compare-summary"), button: $("compare-toggle"),
-    store, api, network, pad, refit: () => layout.fit(),
+    store, api, network, pad, refit: () => layout.fit(), detail,
   });
   new Timeline($("timeline"), store, { apiRoot, showModel: (id) => loadModel(id) });
   // Your own model: uploaded beside the picker; a link to one the page does not list is looked

@@ -128,6 +128,39 @@ def test_hovering_on_the_right_outlines_the_left_too(epochs):
     assert _cells(page, LEFT, "conv1") == expected == _cells(page, RIGHT, "conv1")
 
 
+def _explained(page, side, layer, unit):
+    """Click a unit in one network; the panel's final value, once it shows that unit."""
+    page.mouse.click(*_unit_point(page, side, layer, *unit))
+    panel = page.get_by_test_id("unit-detail")
+    expect(panel).to_be_visible()
+    expect(panel).to_have_attribute("data-unit", f'{{"layer":"{layer}","channel":{unit[0]},"y":{unit[1]},"x":{unit[2]}}}', timeout=10000)
+    return float(panel.locator(".result").last.inner_text().strip().replace("\u2212", "-"))
+
+
+def test_a_unit_clicked_in_either_network_is_explained_with_that_networks_own_numbers(epochs):
+    page = epochs
+    title = page.locator("#detail-title")
+    right = load_checkpoint("mnist@epoch1").network
+    left = load_model("mnist").network
+    unit = (4, 3, 5)
+    try:
+        shown = _explained(page, RIGHT, "conv2", unit)
+        expect(title).to_have_text("The right network: conv2 · map 4, row 3, column 5")
+        expected = float({t.name: t for t in right.trace(_input_drawn(page, RIGHT))}["conv2"].output[unit])
+        assert shown == pytest.approx(expected, abs=2e-3 + 1e-3 * abs(expected))
+        # The same unit in the first network: the panel is the first network's again.
+        shown = _explained(page, LEFT, "conv2", unit)
+        expect(title).to_have_text("conv2 · map 4, row 3, column 5")
+        expected = float({t.name: t for t in left.trace(_input_drawn(page, LEFT))}["conv2"].output[unit])
+        assert shown == pytest.approx(expected, abs=2e-3 + 1e-3 * abs(expected))
+        # And back to the second, then Escape closes it.
+        _explained(page, RIGHT, "conv2", unit)
+        expect(title).to_have_text("The right network: conv2 · map 4, row 3, column 5")
+    finally:
+        page.keyboard.press("Escape")
+    expect(page.get_by_test_id("unit-detail")).to_be_hidden()
+
+
 def test_the_address_reopens_compare_in_a_fresh_browser(browser, server):
     page = _open(browser, server, "")
     page.locator("#compare-toggle").click()  # opens with an early epoch of the model shown

@@ -75,15 +75,17 @@ function buildFrame(section) {
  * host: where the second network is drawn; summary: a line under the page's own answer;
  * button: the top bar's toggle; store: the page's store; api: the page's Api; network: the
  * first NetworkView (the second follows its scale); pad: the DrawPad; refit(): lay the
- * networks out again.
+ * networks out again; detail: the explain panel's elements, which the second network shares.
  */
-export function wireCompare(section, { host, summary, button, store, api, network, pad, refit }) {
+export function wireCompare(section, { host, summary, button, store, api, network, pad, refit, detail }) {
   const ui = buildFrame(section);
   const beside = window.matchMedia(BESIDE);
   const labels = () => (beside.matches ? ["left", "right"] : ["upper", "lower"]);
   const side = new CompareSide(host, store, api.root, {
     onAnswer: () => showAnswers(),
     onError: (message) => (ui.said.textContent = message),
+    detail,
+    naming: () => `The ${labels()[1]} network`,
   });
   network.followers.push(side.network);
   let options = null;

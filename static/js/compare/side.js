@@ -5,11 +5,13 @@
 
 import { Api } from "../api.js";
 import { el } from "../dom.js";
+import { ExplainPanel } from "../explain.js";
 import { Highlighter } from "../highlight.js";
 import { addKernelViews } from "../kernels.js";
 import { wireKeyboard } from "../keyboard.js";
 import { Latest } from "../latest.js";
 import { NetworkView } from "../network.js";
+import { PanelPlacement } from "../panel-place.js";
 import { INITIAL, Store } from "../state.js";
 import { decodeTrace, decodeWeights } from "../trace.js";
 
@@ -36,9 +38,11 @@ export class CompareSide {
   /**
    * host: the element the network is built in; main: the page's store; apiRoot: where the
    * API lives. onAnswer(trace) is called with each applied trace (null when cleared),
-   * onError(message) with a sentence when an answer could not be had.
+   * onError(message) with a sentence when an answer could not be had. detail: the page's
+   * explain panel {panel, title, body, close}, shared with the first network; naming(): how
+   * its title names this network ("The right network").
    */
-  constructor(host, main, apiRoot, { onAnswer, onError }) {
+  constructor(host, main, apiRoot, { onAnswer, onError, detail, naming }) {
     this.store = new SideStore(main);
     this.api = new Api(apiRoot); // its own: the labs' edits are for the first network only
     this.network = null;
@@ -58,6 +62,11 @@ export class CompareSide {
     host.append(this.title, this.svg, this.layers, this.tip, announce);
     this.network = new NetworkView(this.layers, this.store, { idPrefix: "compare-" });
     new Highlighter(this.store, this.network, { svg: this.svg, tip: this.tip, host });
+    // One explain panel for the page: opening it on a unit of one network closes it on the other.
+    main.subscribe(["explainOpen"], (state) => state.explainOpen && this.store.state.explainOpen && this.store.set({ explainOpen: false }));
+    this.store.subscribe(["explainOpen"], (state) => state.explainOpen && main.state.explainOpen && main.set({ explainOpen: false }));
+    new ExplainPanel(detail, this.store, this.api, { naming });
+    new PanelPlacement(detail.panel, this.store, this.network);
     // Arrow keys walk this network's units as they do the first's; the pad's undo is the first's alone.
     wireKeyboard({ container: host, announce }, this.store, this.network, { undo() {} });
     this.predictions = new Latest(
