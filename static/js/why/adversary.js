@@ -1,6 +1,6 @@
 // How fragile the answer is: a slider sets the largest change per pixel (0..0.5); the server
 // finds a change within it that alters the answer. Shown: the original, the change (diverging
-// colours) and the result with its new probabilities.
+// colours, orange where a pixel was made brighter) and the result with its new probabilities.
 
 import { LazyRefresh } from "./lazy.js";
 import { el, setText } from "../dom.js";
@@ -26,7 +26,8 @@ export class AdversaryView {
       return [f, canvas];
     };
     const [f0, c0] = figure("original");
-    const [f1, c1] = figure("the change");
+    // Which way each colour of the change goes is said under it: nothing else on the card says so.
+    const [f1, c1] = figure("the change: orange brighter, blue darker");
     const [f2, c2] = figure("what the network sees");
     Object.assign(this, { original: c0, change: c1, result: c2 });
     this.answer = el("p", "why-adv-answer");

@@ -2,6 +2,7 @@
 // maps in the diverging colour map blended over the input, and the receptive-field crop.
 
 import { TABLES, colourIndex, scaleFor } from "../colormap.js";
+import { lumaByte } from "../prepare-input.js";
 
 /** The largest |value|: the symmetric scale of a signed map (never 0). */
 export function maxAbs(values) {
@@ -20,13 +21,22 @@ export function pictureRgba(bytes, c, h, w) {
   return rgba;
 }
 
+/** RGBA of a (C, H, W) byte picture in grey: a colour picture's luma, as the server's imaging library makes it. */
+export function greyRgba(bytes, c, h, w) {
+  const rgba = pictureRgba(bytes, c, h, w);
+  if (c !== 3) return rgba;
+  for (let i = 0; i < h * w; i++) rgba.fill(lumaByte(rgba[4 * i], rgba[4 * i + 1], rgba[4 * i + 2]), 4 * i, 4 * i + 3);
+  return rgba;
+}
+
 /**
  * RGBA of a signed (H, W) map on the diverging map (zero white), blended over the picture with
- * weight `alpha` (0: picture only, 1: map only). Returns {rgba, scale}.
+ * weight `alpha` (0: picture only, 1: map only). Returns {rgba, scale}. The picture is shown in
+ * grey: a photo's own oranges and blues would otherwise read as the map's.
  */
 export function overlayRgba(map, pictureBytes, c, h, w, alpha = 0.7) {
   const scale = scaleFor(-maxAbs(map), maxAbs(map), "diverging");
-  const base = pictureRgba(pictureBytes, c, h, w);
+  const base = greyRgba(pictureBytes, c, h, w);
   const table = TABLES.diverging;
   for (let i = 0; i < h * w; i++) {
     const t = 3 * colourIndex(map[i], scale);
