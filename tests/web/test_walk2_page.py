@@ -177,3 +177,26 @@ def test_saliency_over_a_colour_photo_keeps_the_photo_grey(laptop_context, extra
         assert page.console.errors == []
     finally:
         page.close()
+
+
+def test_train_is_pressed_once_per_job(page):
+    """While a job is being started and followed, Train cannot start another (a second press, or
+    Enter in a field of the form): that would leave the first job running in the server's one
+    queue with nobody following it or able to stop it. Once the job ends, Train is back."""
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and r.url.endswith("/api/train") else None)
+    panel = page.locator("#train")
+    panel.locator("#train-limit").fill("300")
+    panel.locator("#train-epochs").fill("1")
+    start = panel.locator("[data-train-start]")
+    start.click()
+    start.click(force=True)  # a second press, as a student's double click
+    panel.locator("#train-name").press("Enter")
+    page.wait_for_function("() => ['queued', 'running', 'finishing', 'done'].includes(document.querySelector('#train').dataset.state)")
+    assert len(posts) == 1, f"{len(posts)} jobs were asked for"
+    if panel.get_attribute("data-state") != "done":
+        assert start.is_disabled()
+        panel.locator("[data-train-stop]").click()
+    page.wait_for_function("() => ['stopped', 'done'].includes(document.querySelector('#train').dataset.state)", timeout=60000)
+    assert start.is_enabled()
+    assert page.console.errors == []
