@@ -13,9 +13,10 @@ from PIL import Image, ImageDraw
 from app.api.tensors import decode
 
 from .conftest import LAPTOP, open_ready
-from .helpers import SEVEN, draw_settled
+from .helpers import SEVEN, draw_settled, unit_point
 
 pytest.importorskip("playwright")
+from playwright.sync_api import expect
 
 TABLET = {"viewport": {"width": 820, "height": 1180}, "has_touch": True, "is_mobile": True}
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
@@ -200,3 +201,33 @@ def test_train_is_pressed_once_per_job(page):
     page.wait_for_function("() => ['stopped', 'done'].includes(document.querySelector('#train').dataset.state)", timeout=60000)
     assert start.is_enabled()
     assert page.console.errors == []
+
+
+def test_what_a_unit_looks_for_speaks_of_what_it_shows_after_a_change_of_model(laptop_context, extra_server):
+    """The exemplars card after a unit is picked, then another model, then the first model again:
+    each time its sentence is about what it shows now, never the last model's unit over no
+    pictures, nor "no test set" on the digits model, which has one."""
+    page = open_ready(laptop_context, f"{extra_server}/#model=mnist")
+    try:
+        card = page.locator("#why-exemplars")
+        note, figures = card.locator(".why-note"), card.locator("figure")
+        page.get_by_role("button", name="a 7").first.click()
+        page.locator("#prediction[data-label='7']").wait_for(timeout=15000)
+        page.mouse.click(*unit_point(page, "conv1", 2, 13, 14))
+        expect(figures).to_have_count(9, timeout=15000)
+        expect(note).to_contain_text("excite conv1 map 2 most")
+        assert "largest value" in note.inner_text()
+        page.keyboard.press("Escape")
+        for model, says in (("colour", "Select a unit"), ("mnist", "Select a unit")):
+            page.locator("#model-select").select_option(model)
+            page.locator('section.layer[data-layer="bn1"]').wait_for(state="attached" if model == "colour" else "detached")
+            page.wait_for_selector("body[data-ready=true]")
+            expect(note).to_contain_text(says)
+            assert figures.count() == 0
+            if model == "colour":  # a unit of a model without a test set: said so
+                page.mouse.click(*unit_point(page, "conv1", 2, 13, 14))
+                expect(note).to_contain_text("no test set")
+                page.keyboard.press("Escape")
+        assert page.console.errors == []
+    finally:
+        page.close()
