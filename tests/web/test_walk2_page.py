@@ -231,3 +231,25 @@ def test_what_a_unit_looks_for_speaks_of_what_it_shows_after_a_change_of_model(l
         assert page.console.errors == []
     finally:
         page.close()
+
+
+def test_clear_takes_the_cleared_picture_out_of_the_why_cards(page):
+    """After Clear the pad and the answer are empty; so are the saliency map and the adversary's
+    three pictures (no pixel painted), its legend and its answer about the picture that was."""
+    page.get_by_role("button", name="a 7").first.click()
+    page.locator("#prediction[data-label='7']").wait_for(timeout=15000)
+    page.locator("#why").scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('[data-testid=saliency-map]').dataset.method"
+                           " && document.querySelector('[data-testid=adversary-answer]').dataset.label")
+    canvases = "[data-testid=saliency-map], #why-adversary canvas"
+    painted = f"""() => [...document.querySelectorAll('{canvases}')].map((c) =>
+        c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((v, i) => i % 4 === 3 && v > 0).length)"""
+    assert all(n > 0 for n in page.evaluate(painted)), "the why cards drew the 7"
+    page.locator("#clear").click()
+    page.locator("#prediction[data-label='']").wait_for()
+    page.wait_for_function(f"() => ({painted})().every((n) => n === 0)", timeout=5000)
+    assert page.locator("#why-saliency .why-legend").inner_text() == ""
+    answer = page.get_by_test_id("adversary-answer")
+    assert "it said" not in answer.inner_text() and answer.get_attribute("data-label") is None
+    assert page.locator("#why-adversary .why-probs li").count() == 0
+    assert page.console.errors == []

@@ -5,7 +5,7 @@
 import { LazyRefresh } from "./lazy.js";
 import { el, setText } from "../dom.js";
 import { decodeTensor } from "../tensor.js";
-import { pictureRgba, putRgba, signedRgba } from "./paint.js";
+import { clearCanvas, pictureRgba, putRgba, signedRgba } from "./paint.js";
 import { inputTensor } from "./request.js";
 
 export class AdversaryView {
@@ -50,7 +50,16 @@ export class AdversaryView {
   async refresh() {
     const { trace, modelId, whyEps, model } = this.store.state;
     const pixels = inputTensor(trace);
-    if (!pixels) return;
+    if (!pixels) {
+      // Cleared: nothing of the picture that was shown stays, nor an answer on its way.
+      this.controller?.abort();
+      for (const canvas of [this.original, this.change, this.result]) clearCanvas(canvas);
+      delete this.answer.dataset.label;
+      delete this.answer.dataset.success;
+      this.answer.textContent = "Draw or load a picture to see how little change fools the network.";
+      this.probs.replaceChildren();
+      return;
+    }
     this.controller?.abort();
     this.controller = new AbortController();
     try {

@@ -70,6 +70,11 @@ export function cropBytes(bytes, c, h, w, [y0, x0, y1, x1]) {
   return { bytes: out, h: ch, w: cw };
 }
 
+/** Wipe a canvas (its black background shows): nothing is drawn for a picture no longer shown. */
+export function clearCanvas(canvas) {
+  canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+}
+
 /** Put RGBA pixels into a canvas at native size (CSS scales it up, smoothing off). */
 export function putRgba(canvas, rgba, h, w) {
   canvas.width = w;
