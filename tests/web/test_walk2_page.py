@@ -72,6 +72,15 @@ def test_laptop_confusion_matrix_fits_its_card_and_the_change_says_its_colours(b
         assert fit["scrollWidth"] <= fit["clientWidth"], f"the matrix scrolls by {fit['scrollWidth'] - fit['clientWidth']} px"
         assert fit["cellsRight"] <= fit["contentRight"] + 0.5, fit
         assert fit["gridRight"] <= fit["contentRight"] + 0.5, fit
+        # Counts in words: a cell that counts one picture says "1 picture", and the gallery too.
+        summary = page.locator("#why-mistakes > .why-note").first.inner_text()
+        assert "of 10,000 test pictures right" in summary, summary
+        t, p = grid.evaluate("g => { const c = [...g.querySelectorAll('.why-cell')].find((e) => e.textContent === '1');"
+                             " return [c.dataset.true, c.dataset.predicted]; }")
+        one = grid.locator(f'.why-cell[data-true="{t}"][data-predicted="{p}"]')
+        assert one.get_attribute("aria-label") == f"1 picture of {t} answered {p}"
+        one.click()
+        expect(page.locator("#why-mistakes .why-gallery .why-note")).to_have_text(f"1 picture of {t} answered {p}.")
 
         page.get_by_role("button", name="a 7").first.click()
         page.locator("#prediction[data-label='7']").wait_for(timeout=15000)
