@@ -11,6 +11,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from app.api.tensors import decode
+from app.nn.architecture import COLOUR32, LENET5
+from app.nn.network import Network
+from app.why.exemplars import exemplar_layers
 
 from .conftest import LAPTOP, open_ready
 from .helpers import SEVEN, draw_settled, unit_point
@@ -237,6 +240,23 @@ def test_what_a_unit_looks_for_speaks_of_what_it_shows_after_a_change_of_model(l
                 page.mouse.click(*unit_point(page, "conv1", 2, 13, 14))
                 expect(note).to_contain_text("no test set")
                 page.keyboard.press("Escape")
+        # A layer the server gathers no exemplars for (flatten, the softmax) is not asked about.
+        asked = []
+        page.on("response", lambda r: asked.append((r.url, r.status)) if "/exemplars" in r.url else None)
+        page.locator('[id="body-softmax"]').focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")
+        expect(note).to_contain_text("softmax gathers no test pictures of its own")
+        page.keyboard.press("Escape")
+        assert asked == [], asked
+        # The page's rule for which layers have exemplars, against the server's list of them.
+        for model, architecture in (("mnist", LENET5), ("colour", COLOUR32)):
+            said = page.evaluate("""async (id) => {
+                const { hasExemplars } = await import('/static/js/why/paint.js');
+                const model = await (await fetch(`/api/models/${id}`)).json();
+                return model.layers.filter((l) => hasExemplars(model, l.name)).map((l) => l.name);
+            }""", model)
+            assert said == [layer.name for layer in exemplar_layers(Network.initialise(architecture, seed=0))], model
         assert page.console.errors == []
     finally:
         page.close()

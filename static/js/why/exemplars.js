@@ -2,7 +2,7 @@
 // most, each cropped to what that unit sees.
 
 import { el } from "../dom.js";
-import { NO_TEST_SET, cropBytes, hasTestSet, pictureRgba, putRgba } from "./paint.js";
+import { NO_TEST_SET, cropBytes, hasExemplars, hasTestSet, pictureRgba, putRgba } from "./paint.js";
 
 const PROMPT = "Select a unit of the network to see the test pictures that excite it most.";
 
@@ -27,6 +27,11 @@ export class ExemplarsView {
     }
     if (!hasTestSet(this.store.state.model)) {
       this.note.textContent = NO_TEST_SET;
+      return;
+    }
+    if (!hasExemplars(this.store.state.model, selection.layer)) {
+      this.note.textContent = `${selection.layer} gathers no test pictures of its own: select a unit of a convolution, ` +
+        "pooling or dense layer to see the test pictures that excite it most.";
       return;
     }
     const where = selection.index !== undefined ? `index=${selection.index}` : `channel=${selection.channel}`;

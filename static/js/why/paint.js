@@ -89,3 +89,17 @@ export function hasTestSet(model) {
   return (model?.dataset === "mnist" || model?.dataset === "fashion-mnist") && shape === "1x28x28";
 }
 export const NO_TEST_SET = "This model has no test set on the server, so there are no test pictures to show here.";
+
+/**
+ * Whether the server keeps exemplars for `layerName` (app/why/exemplars.py, exemplar_layers):
+ * a layer of maps, or one with weights, up to the logits (a final softmax only rescales them).
+ * Any other layer (flatten, the softmax) is not asked for: the answer would be a 422.
+ */
+export function hasExemplars(model, layerName) {
+  const layers = model?.layers ?? [];
+  const i = layers.findIndex((l) => l.name === layerName);
+  if (i < 0) return false;
+  const layer = layers[i];
+  if (i === layers.length - 1 && layer.kind === "softmax") return false;
+  return layer.output_shape.length === 3 || Boolean(layer.weighted);
+}
