@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from ..model_store import ID_PATTERN as TRAINED_ID
 from ..model_store import ModelStore
 from ..models import Model
 from ..models.checkpoints import load_checkpoint
@@ -48,6 +49,12 @@ class Registry:
                                     "more than 15 minutes ago.")
         elif isinstance(model_id, str):
             found = load_checkpoint(model_id) if "@" in model_id else self.store and self.store.get(model_id)
+        if found is None and self.store is not None and isinstance(model_id, str) and TRAINED_ID.match(model_id):
+            # A link to a network trained here: what a student can do about it, not a list of ids.
+            raise ApiError(404, f"No model {model_id!r}: this server keeps the {self.settings.trained_models_max} "
+                                "networks trained on it that were used most recently, and this one is not among "
+                                "them (removed to make room, or trained on another server). Train it again under "
+                                "\"Train it yourself\".")
         if found is None:  # the id as sent, cut short: a 5,000-character id need not come back whole
             shown = repr(model_id) if len(repr(model_id)) <= 60 else repr(model_id)[:57] + "..."
             raise ApiError(404, f"No model {shown}. Available models: {', '.join(sorted(self.models))}.")

@@ -152,6 +152,10 @@ async def read_exemplars(model_id: str, registry: RegistryDep, layer: str | None
         raise ApiError(422, f"layer must be one of {', '.join(layers)}.")
     shape = layers[layer].out_shape
     key, unit = ("channel", channel) if len(shape) == 3 else ("index", index)
+    other, stray = ("index", index) if key == "channel" else ("channel", channel)
+    if stray is not None:  # answered as if it were not there, it would look like a unit's answer
+        kind = "maps, so it takes channel" if key == "channel" else "dense units, so it takes index"
+        raise ApiError(422, f"Layer {layer} has {kind}, not {other}: send {key} alone.")
     if unit is None or not 0 <= unit < shape[0]:
         raise ApiError(422, f"Layer {layer} needs {key}, a whole number from 0 to {shape[0] - 1}.")
     return JSONBytes({"layer": layer, key: unit, "items": exemplar_items(exemplars, model.architecture, layer, unit)})

@@ -53,6 +53,7 @@ export class TrainPanel {
     this.form = root.querySelector("form");
     this.status = root.querySelector("[data-train-status]");
     this.stopButton = root.querySelector("[data-train-stop]");
+    this.startButton = root.querySelector("[data-train-start]");
     this.curves = new Curves(root.querySelector("canvas"));
     this.form.addEventListener("submit", (e) => {
       e.preventDefault();
@@ -79,7 +80,15 @@ export class TrainPanel {
     this.root.dataset.state = state;
   }
 
+  /** Train is pressed once per job: a second press would start another job behind this one, and
+   * leave this one running with nobody following it or able to stop it. Stop comes first. */
+  busy(yes) {
+    this.startButton.disabled = yes;
+  }
+
   async start() {
+    if (this.startButton.disabled) return; // a job is being started or followed (Enter in a field submits too)
+    this.busy(true);
     this.source?.close();
     this.curves.reset(1);
     this.results.hide();
@@ -87,9 +96,15 @@ export class TrainPanel {
     this.say("Asking the server to train…", "starting");
     const response = await fetch(`${this.apiRoot}/train`, {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(this.body()),
-    });
+    }).catch(() => null);
+    if (!response) {
+      this.busy(false);
+      this.say("The server could not be reached: check the connection, then press Train again.", "failed");
+      return;
+    }
     const answer = await response.json().catch(() => ({}));
     if (response.status !== 202) {
+      this.busy(false);
       this.say(answer.detail || "The server could not start the training.", "failed");
       return;
     }
@@ -115,6 +130,7 @@ export class TrainPanel {
     if (this.source) return; // a new job began meanwhile
     if (!response) {
       // No network: the job stays kept, and the next load looks for it again.
+      this.busy(false);
       this.say(LOST, "failed");
       return;
     }
@@ -123,6 +139,7 @@ export class TrainPanel {
       return;
     }
     keepJob(null);
+    this.busy(false);
     this.stopButton.disabled = true;
     this.left.textContent = "";
     this.say("The server no longer knows the training you started: it ended more than 15 minutes " +
@@ -131,6 +148,7 @@ export class TrainPanel {
 
   follow(job) {
     this.job = job;
+    this.busy(true);
     this.stopButton.disabled = false;
     this.curves.reset(1); // the server sends every event from the start
     // EventSource reconnects by itself and sends Last-Event-ID, so a flaky network resumes.
@@ -146,6 +164,7 @@ export class TrainPanel {
       if (source.readyState !== EventSource.CLOSED || this.source !== source) return;
       this.source = null;
       if (this.retried) {
+        this.busy(false);
         this.say(LOST, "failed");
         return;
       }
@@ -172,6 +191,7 @@ export class TrainPanel {
       source.close();
       this.source = null;
       keepJob(null);
+      this.busy(false);
       this.stopButton.disabled = true;
       this.left.textContent = "";
       this.say(text, state);

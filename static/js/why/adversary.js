@@ -1,11 +1,11 @@
 // How fragile the answer is: a slider sets the largest change per pixel (0..0.5); the server
 // finds a change within it that alters the answer. Shown: the original, the change (diverging
-// colours) and the result with its new probabilities.
+// colours, orange where a pixel was made brighter) and the result with its new probabilities.
 
 import { LazyRefresh } from "./lazy.js";
 import { el, setText } from "../dom.js";
 import { decodeTensor } from "../tensor.js";
-import { pictureRgba, putRgba, signedRgba } from "./paint.js";
+import { clearCanvas, pictureRgba, putRgba, signedRgba } from "./paint.js";
 import { inputTensor } from "./request.js";
 
 export class AdversaryView {
@@ -26,7 +26,8 @@ export class AdversaryView {
       return [f, canvas];
     };
     const [f0, c0] = figure("original");
-    const [f1, c1] = figure("the change");
+    // Which way each colour of the change goes is said under it: nothing else on the card says so.
+    const [f1, c1] = figure("the change: orange brighter, blue darker");
     const [f2, c2] = figure("what the network sees");
     Object.assign(this, { original: c0, change: c1, result: c2 });
     this.answer = el("p", "why-adv-answer");
@@ -49,7 +50,16 @@ export class AdversaryView {
   async refresh() {
     const { trace, modelId, whyEps, model } = this.store.state;
     const pixels = inputTensor(trace);
-    if (!pixels) return;
+    if (!pixels) {
+      // Cleared: nothing of the picture that was shown stays, nor an answer on its way.
+      this.controller?.abort();
+      for (const canvas of [this.original, this.change, this.result]) clearCanvas(canvas);
+      delete this.answer.dataset.label;
+      delete this.answer.dataset.success;
+      this.answer.textContent = "Draw or load a picture to see how little change fools the network.";
+      this.probs.replaceChildren();
+      return;
+    }
     this.controller?.abort();
     this.controller = new AbortController();
     try {

@@ -6,6 +6,9 @@ import { el } from "../dom.js";
 import { cssColour, inkFor } from "../colormap.js";
 import { NO_TEST_SET, hasTestSet, pictureRgba, putRgba } from "./paint.js";
 
+/** "1 picture", "12 pictures", "10,000 pictures": counts as a sentence says them. */
+const pictures = (n) => `${n.toLocaleString("en-GB")} picture${n === 1 ? "" : "s"}`;
+
 export class MistakesView {
   constructor(container, store, api, samples, { loadPicture, trueLabel }) {
     Object.assign(this, { container, store, api, samples, loadPicture, trueLabel });
@@ -44,7 +47,7 @@ export class MistakesView {
     const wrong = Math.max(1, ...matrix.flatMap((row, t) => row.filter((_, p) => p !== t)));
     const scale = { kind: "sequential", lo: 0, hi: Math.log1p(wrong) };
     this.summary.textContent =
-      `${(accuracy * 100).toFixed(2)}% of ${n} test pictures right. Rows: the true class; columns: the answer. Click a cell to see its pictures.`;
+      `${(accuracy * 100).toFixed(2)}% of ${n.toLocaleString("en-GB")} test pictures right. Rows: the true class; columns: the answer. Click a cell to see its pictures.`;
     const k = matrix.length;
     // min-content: a column is never narrower than its longest count (an auto column may be).
     this.grid.style.gridTemplateColumns = `repeat(${k + 1}, minmax(min-content, auto))`;
@@ -56,7 +59,7 @@ export class MistakesView {
         const cell = el("button", "why-cell", String(count));
         cell.type = "button";
         Object.assign(cell.dataset, { true: String(t), predicted: String(p) });
-        cell.setAttribute("aria-label", `${count} pictures of ${names[t]} answered ${names[p]}`);
+        cell.setAttribute("aria-label", `${pictures(count)} of ${names[t]} answered ${names[p]}`);
         if (t === p) cell.classList.add("why-diagonal");
         else Object.assign(cell.style, { background: cssColour(Math.log1p(count), scale), color: inkFor(Math.log1p(count), scale) });
         cell.addEventListener("click", () => this.openCell(modelId, t, p, names));
@@ -70,7 +73,7 @@ export class MistakesView {
     try {
       const cell = await this.api.request(`/models/${encodeURIComponent(modelId)}/confusion/${t}/${p}`);
       const heading = el("p", "why-note",
-        `${cell.count} pictures of ${names[t]} answered ${names[p]}${cell.count > cell.items.length ? ` (the first ${cell.items.length})` : ""}.`);
+        `${pictures(cell.count)} of ${names[t]} answered ${names[p]}${cell.count > cell.items.length ? ` (the first ${cell.items.length})` : ""}.`);
       const tiles = cell.items.map((item) => this.tile(modelId, item, names));
       this.gallery.replaceChildren(heading, ...tiles);
     } catch (err) {

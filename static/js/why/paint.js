@@ -2,6 +2,7 @@
 // maps in the diverging colour map blended over the input, and the receptive-field crop.
 
 import { TABLES, colourIndex, scaleFor } from "../colormap.js";
+import { lumaByte } from "../prepare-input.js";
 
 /** The largest |value|: the symmetric scale of a signed map (never 0). */
 export function maxAbs(values) {
@@ -20,13 +21,22 @@ export function pictureRgba(bytes, c, h, w) {
   return rgba;
 }
 
+/** RGBA of a (C, H, W) byte picture in grey: a colour picture's luma, as the server's imaging library makes it. */
+export function greyRgba(bytes, c, h, w) {
+  const rgba = pictureRgba(bytes, c, h, w);
+  if (c !== 3) return rgba;
+  for (let i = 0; i < h * w; i++) rgba.fill(lumaByte(rgba[4 * i], rgba[4 * i + 1], rgba[4 * i + 2]), 4 * i, 4 * i + 3);
+  return rgba;
+}
+
 /**
  * RGBA of a signed (H, W) map on the diverging map (zero white), blended over the picture with
- * weight `alpha` (0: picture only, 1: map only). Returns {rgba, scale}.
+ * weight `alpha` (0: picture only, 1: map only). Returns {rgba, scale}. The picture is shown in
+ * grey: a photo's own oranges and blues would otherwise read as the map's.
  */
 export function overlayRgba(map, pictureBytes, c, h, w, alpha = 0.7) {
   const scale = scaleFor(-maxAbs(map), maxAbs(map), "diverging");
-  const base = pictureRgba(pictureBytes, c, h, w);
+  const base = greyRgba(pictureBytes, c, h, w);
   const table = TABLES.diverging;
   for (let i = 0; i < h * w; i++) {
     const t = 3 * colourIndex(map[i], scale);
@@ -60,6 +70,11 @@ export function cropBytes(bytes, c, h, w, [y0, x0, y1, x1]) {
   return { bytes: out, h: ch, w: cw };
 }
 
+/** Wipe a canvas (its black background shows): nothing is drawn for a picture no longer shown. */
+export function clearCanvas(canvas) {
+  canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+}
+
 /** Put RGBA pixels into a canvas at native size (CSS scales it up, smoothing off). */
 export function putRgba(canvas, rgba, h, w) {
   canvas.width = w;
@@ -74,3 +89,17 @@ export function hasTestSet(model) {
   return (model?.dataset === "mnist" || model?.dataset === "fashion-mnist") && shape === "1x28x28";
 }
 export const NO_TEST_SET = "This model has no test set on the server, so there are no test pictures to show here.";
+
+/**
+ * Whether the server keeps exemplars for `layerName` (app/why/exemplars.py, exemplar_layers):
+ * a layer of maps, or one with weights, up to the logits (a final softmax only rescales them).
+ * Any other layer (flatten, the softmax) is not asked for: the answer would be a 422.
+ */
+export function hasExemplars(model, layerName) {
+  const layers = model?.layers ?? [];
+  const i = layers.findIndex((l) => l.name === layerName);
+  if (i < 0) return false;
+  const layer = layers[i];
+  if (i === layers.length - 1 && layer.kind === "softmax") return false;
+  return layer.output_shape.length === 3 || Boolean(layer.weighted);
+}

@@ -5,7 +5,7 @@ import { LazyRefresh } from "./lazy.js";
 import { el } from "../dom.js";
 import { cssColour } from "../colormap.js";
 import { decodeTensor } from "../tensor.js";
-import { overlayRgba, putRgba } from "./paint.js";
+import { clearCanvas, overlayRgba, putRgba } from "./paint.js";
 import { inputTensor } from "./request.js";
 
 export const METHODS = {
@@ -85,6 +85,13 @@ export class SaliencyView {
     this.caption.textContent = METHODS[whyMethod]?.caption ?? "";
     const pixels = inputTensor(trace);
     if (!pixels) {
+      // Cleared: the map of the picture that was shown goes too, and an answer on its way is dropped.
+      this.controller?.abort();
+      clearCanvas(this.canvas);
+      delete this.canvas.dataset.method;
+      delete this.canvas.dataset.class;
+      this.canvas.setAttribute("aria-label", "Which pixels mattered: drawn over the input once there is a picture");
+      this.legend.replaceChildren();
       this.note.textContent = "Draw or load a picture to see which pixels mattered.";
       return;
     }
