@@ -19,6 +19,9 @@ export function cellSize(w) {
   return Math.max(2, Math.min(12, Math.round(Math.max(50, Math.min(84, w * 3)) / w)));
 }
 
+// CSS px: a map narrower than this shows no channel number over it (it would hide the map).
+const TINY_MAP = 36;
+
 // One opaque black RGBA pixel as a 32-bit word in this machine's byte order (no trace: black).
 const OPAQUE_BLACK = new Uint32Array(new Uint8ClampedArray([0, 0, 0, 255]).buffer)[0];
 
@@ -153,6 +156,7 @@ export class MapGrid {
     if (cell === this.cell) return;
     this.cell = cell;
     this.body.style.setProperty("--cell", `${cell}px`);
+    this.body.classList.toggle("tiny-maps", cell * this.shape[2] < TINY_MAP);
     // The boxes' new size reaches _place through the ResizeObserver; a change that leaves the
     // body's size as it was (the cells of a wrapped row) is placed on the next frame.
     if (this.frame && !this.placing) {

@@ -157,6 +157,27 @@ def test_overview_fits_the_whole_network_on_small_projectors(browser, server):
 
 
 @pytest.mark.parametrize(
+    ("size", "hash_"), [((820, 1180), "#overview=1"), (PHONE, "#overview=1&large=1")], ids=["tablet", "phone-large-type"],
+)
+def test_overview_on_a_tablet_or_phone_stays_on_the_screen_and_numbers_no_map_they_would_hide(browser, server, size, hash_):
+    page = _open(browser, server, size, touch=True, hash_=hash_)
+    page.get_by_role("button", name="Example: a 7").click()
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-label", "7", timeout=10000)
+    _no_sideways_scroll(page)
+    width = page.evaluate("document.documentElement.clientWidth")
+    rights = page.evaluate("() => [...document.querySelectorAll('.bar-row *')].map(e => e.getBoundingClientRect().right)")
+    assert max(rights) <= width + 0.5  # every probability and its bar
+    # A channel's number is shown only over a map it leaves most of in view.
+    covered = page.evaluate("""() => [...document.querySelectorAll('.map-label')]
+      .filter(l => l.getClientRects().length)
+      .map(l => l.getBoundingClientRect().width / l.parentElement.getBoundingClientRect().width)""")
+    assert max(covered, default=0) <= 0.5
+    if size == PHONE:
+        assert len(covered) == 6 + 6 + 16 + 16  # the maps are big enough there: every one numbered
+    page.context.close()
+
+
+@pytest.mark.parametrize(
     ("layer", "channel", "y", "x"), [("conv1", 0, 14, 3), ("conv2", 15, 4, 8)], ids=["left", "right"]
 )
 def test_the_clicked_unit_stays_put_and_uncovered(pages, layer, channel, y, x):
