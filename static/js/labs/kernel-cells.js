@@ -1,7 +1,9 @@
-// The Kernel lab's kernel as editable number cells. All 7 x 7 cells (the largest kernel the
-// lab offers) are made once; a kernel of size K shows the top-left K x K of them. Making 9 to
-// 49 number fields again on every size step (each with its own spin buttons) was most of the
-// page's work for an answer while a student stepped through the sizes.
+// The Kernel lab's kernel as editable number cells, in a figure beside the maps it makes. All
+// 7 x 7 cells (the largest kernel the lab offers) are made once; a kernel of size K shows the
+// top-left K x K of them, centred in a box the size of the 7 x 7 one. Making 9 to 49 number
+// fields again on every size step was most of the page's work for an answer while a student
+// stepped through the sizes, and a box that grew and shrank moved the maps below it (at 7 x 7
+// out of the lab's view).
 
 import { el } from "../dom.js";
 
@@ -10,9 +12,12 @@ export const MAX_K = 7;
 export class KernelCells {
   /** onEdit(row, column, value) is called when the student changes a cell. */
   constructor(onEdit) {
-    this.node = el("div", "kernel-cells");
-    this.node.setAttribute("role", "group");
-    this.node.setAttribute("aria-label", "Kernel numbers: edit any cell");
+    this.grid = el("div", "kernel-cells");
+    this.grid.setAttribute("role", "group");
+    this.grid.setAttribute("aria-label", "Kernel numbers: edit any cell");
+    this.caption = el("figcaption");
+    this.node = el("figure", "kernel-box");
+    this.node.append(this.grid, this.caption);
     this.k = 0;
     this.cells = Array.from({ length: MAX_K * MAX_K }, (_, i) => {
       const [row, col] = [Math.floor(i / MAX_K), i % MAX_K];
@@ -23,7 +28,7 @@ export class KernelCells {
       cell.addEventListener("change", () => onEdit(row, col, Number(cell.value) || 0));
       return cell;
     });
-    this.node.append(...this.cells);
+    this.grid.append(...this.cells);
   }
 
   /** Show a K x K kernel: the cells outside it hidden when K changes, values written when they differ. */
@@ -31,8 +36,8 @@ export class KernelCells {
     const k = kernel.length;
     if (k !== this.k) {
       this.k = k;
-      this.node.style.setProperty("--k", String(k));
-      this.node.dataset.k = String(k);
+      this.grid.style.setProperty("--k", String(k));
+      this.caption.textContent = `kernel (${k}×${k})`;
       for (const cell of this.cells) {
         const hide = Number(cell.dataset.row) >= k || Number(cell.dataset.col) >= k;
         if (cell.hidden !== hide) cell.hidden = hide;

@@ -68,7 +68,9 @@ export class KernelLab {
     this.message = el("p", "lab-note");
     this.message.setAttribute("role", "status");
     this.maps = el("div", "kernel-maps");
-    panel.append(controls, this.cells.node, this.formula, this.message, this.maps);
+    const work = el("div", "kernel-work"); // the kernel, then the maps: input, output, ...
+    work.append(this.cells.node, this.maps);
+    panel.append(controls, this.formula, this.message, work);
     this.window = new WindowView(panel); // its buttons and readout below the maps
     // One convolution in flight; choices made meanwhile go out as one, the newest, when it
     // lands, so stepping through kernels shows every answer that comes back.
