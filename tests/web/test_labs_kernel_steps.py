@@ -1,6 +1,7 @@
-"""The Kernel lab's size steps: a K x K kernel shows K x K cells laid out as a square, offers
-padding 0..K-1, and sends the kernel the student sees; the 7 x 7 fields are made once and only
-shown or hidden, so a step through the sizes does not rebuild the lab."""
+"""The Kernel lab stepped through its choices: a K x K kernel shows K x K cells laid out as a
+square, offers padding 0..K-1 and sends the kernel the student sees (the 7 x 7 fields are made
+once and only shown or hidden, so a size step does not rebuild the lab); a new kernel writes the
+output map again and leaves the input map, which it did not change, as it was."""
 
 from __future__ import annotations
 
@@ -70,3 +71,45 @@ def test_each_size_shows_a_square_of_k_by_k_cells_offers_its_padding_and_sends_t
     assert kernel[1][3] == 3
     assert all(abs(kernel[y][x] - 1 / 25) < 1e-6 for y in range(5) for x in range(5) if (y, x) != (1, 3))
     assert not page.console.errors
+
+
+# Installed in the page: putImageData calls counted per canvas, and the Kernel lab's draws.
+COUNT_WRITES = """() => {
+  window.__writes = new Map();
+  const put = CanvasRenderingContext2D.prototype.putImageData;
+  CanvasRenderingContext2D.prototype.putImageData = function (...args) {
+    window.__writes.set(this.canvas, (window.__writes.get(this.canvas) || 0) + 1);
+    return put.apply(this, args);
+  };
+  window.__draws = 0;
+  document.addEventListener('cnnvis:kernel-drawn', () => window.__draws++);
+}"""
+
+WRITES = """role => window.__writes.get(document.querySelector(`#lab-kernel figure[data-role="${role}"] canvas`)) || 0"""
+
+RED = """role => { const c = document.querySelector(`#lab-kernel figure[data-role="${role}"] canvas`);
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  return Array.from({length: d.length / 4}, (_, i) => d[4 * i]); }"""
+
+
+def test_a_new_kernel_writes_the_output_again_and_leaves_the_input_map_as_it_was(page):
+    draw(page, SEVEN)
+    expect(page.get_by_test_id("prediction")).to_have_attribute("data-label", "7", timeout=10000)
+    page.locator("#tab-kernel").click()
+    expect(page.locator("#lab-kernel .kernel-maps")).to_have_attribute("data-state", "ready", timeout=10000)
+    page.wait_for_timeout(300)  # any answer still on its way has landed
+    bodies = convolve_bodies(page)
+    page.evaluate(COUNT_WRITES)
+    for n, kernel in enumerate(["sobel_y", "sharpen", "laplacian"], start=1):
+        page.locator('#lab-kernel select[data-key="kernel"]').select_option(kernel)
+        page.wait_for_function(f"() => window.__draws >= {n}", timeout=10000)
+    page.wait_for_timeout(300)
+    draws = page.evaluate("window.__draws")
+    assert page.evaluate(WRITES, "output") == draws  # each answer's output painted
+    assert page.evaluate(WRITES, "input-0") == 0  # the same input, not written again
+    # and the input map still shows the pixels the lab convolves (grey: 0..1 as 0..255)
+    pixels = [v for row in bodies[-1]["pixels"] for v in row]
+    red = page.evaluate(RED, "input-0")
+    assert len(red) == 28 * 28
+    assert max(abs(r - 255 * v) for r, v in zip(red, pixels)) <= 2
+    assert sum(v > 0.5 for v in pixels) > 20  # a seven, not an empty picture
