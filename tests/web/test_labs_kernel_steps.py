@@ -1,6 +1,6 @@
 """The Kernel lab stepped through its choices: a K x K kernel shows K x K cells laid out as a
 square, offers padding 0..K-1 and sends the kernel the student sees (the 7 x 7 fields are made
-once and only shown or hidden, so a size step does not rebuild the lab); a new kernel writes the
+once and only made visible or invisible, so a size step does not rebuild the lab); a new kernel writes the
 output map again and leaves the input map, which it did not change, as it was."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 # The cells a student can see: where each sits on screen, its label and its number.
 VISIBLE_CELLS = """() => [...document.querySelectorAll('#lab-kernel .kernel-cells input')]
-  .filter(c => c.offsetParent !== null)
+  .filter(c => c.checkVisibility({visibilityProperty: true}))
   .map(c => { const b = c.getBoundingClientRect(); return {x: b.x, y: b.y, label: c.getAttribute('aria-label'), value: c.value}; })"""
 
 OFFERED_PADDING = """() => [...document.querySelectorAll('#lab-kernel select[data-key="padding"] option')]
@@ -58,8 +58,19 @@ def test_each_size_shows_a_square_of_k_by_k_cells_offers_its_padding_and_sends_t
         assert sent["padding"] == padding
     assert page.evaluate("() => [...document.querySelectorAll('#lab-kernel .kernel-cells input')].every(c => c.__kept)")
 
-    # At size 5 an edited cell (row 2, column 4) goes out in its place, the rest still 1/25.
+    # Sobel x at size 5: the 3x3 in the middle of zeros, each number where it belongs on screen.
     page.locator('#lab-kernel select[data-key="size"]').select_option("5")
+    page.locator('#lab-kernel select[data-key="kernel"]').select_option("sobel_x")
+    settled_on(page, 5, 2)
+    sobel = [[0, 0, 0, 0, 0], [0, -1, 0, 1, 0], [0, -2, 0, 2, 0], [0, -1, 0, 1, 0], [0, 0, 0, 0, 0]]
+    cells = page.evaluate(VISIBLE_CELLS)
+    xs, ys = sorted({round(c["x"]) for c in cells}), sorted({round(c["y"]) for c in cells})
+    assert [[float(c["value"]) for c in sorted(cells, key=lambda c: (c["y"], c["x"]))][5 * r:5 * r + 5]
+            for r in range(5)] == sobel
+    assert len(xs) == len(ys) == 5
+
+    # At size 5 an edited cell (row 2, column 4) goes out in its place, the rest still 1/25.
+    page.locator('#lab-kernel select[data-key="kernel"]').select_option("box")
     settled_on(page, 5, 2)
     page.get_by_label("kernel row 2, column 4").fill("3")
     page.get_by_label("kernel row 2, column 4").dispatch_event("change")

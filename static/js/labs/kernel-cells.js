@@ -1,16 +1,17 @@
 // The Kernel lab's kernel as editable number cells, in a figure beside the maps it makes. All
-// 7 x 7 cells (the largest kernel the lab offers) are made once; a kernel of size K shows the
-// top-left K x K of them, centred in a box the size of the 7 x 7 one. Making 9 to 49 number
-// fields again on every size step was most of the page's work for an answer while a student
-// stepped through the sizes, and a box that grew and shrank moved the maps below it (at 7 x 7
-// out of the lab's view).
+// 7 x 7 cells (the largest kernel the lab offers) are made once and always laid out; a kernel
+// of size K is shown in the middle K x K of them, as the page centres a small kernel in zeros,
+// and the cells around it are made invisible. Making 9 to 49 number fields again on every size
+// step was most of the page's work for an answer while a student stepped through the sizes; a
+// field taken out of the layout (display: none) and put back costs almost as much, one made
+// invisible only a repaint; and a box that grew and shrank moved the maps below it.
 
 import { el } from "../dom.js";
 
 export const MAX_K = 7;
 
 export class KernelCells {
-  /** onEdit(row, column, value) is called when the student changes a cell. */
+  /** onEdit(row, column, value) is called when the student changes a cell (row, column in the K x K kernel). */
   constructor(onEdit) {
     this.grid = el("div", "kernel-cells");
     this.grid.setAttribute("role", "group");
@@ -20,35 +21,46 @@ export class KernelCells {
     this.node.append(this.grid, this.caption);
     this.k = 0;
     this.cells = Array.from({ length: MAX_K * MAX_K }, (_, i) => {
-      const [row, col] = [Math.floor(i / MAX_K), i % MAX_K];
-      const cell = Object.assign(el("input"), { type: "number", step: "0.1", hidden: true });
-      cell.dataset.row = String(row);
-      cell.dataset.col = String(col);
-      cell.setAttribute("aria-label", `kernel row ${row + 1}, column ${col + 1}`);
-      cell.addEventListener("change", () => onEdit(row, col, Number(cell.value) || 0));
+      const cell = Object.assign(el("input"), { type: "number", step: "0.1" });
+      cell.classList.add("off");
+      cell.addEventListener("change", () => {
+        const at = this.place(i);
+        if (at) onEdit(at[0], at[1], Number(cell.value) || 0);
+      });
       return cell;
     });
     this.grid.append(...this.cells);
   }
 
-  /** Show a K x K kernel: the cells outside it hidden when K changes, values written when they differ. */
+  /** The kernel's (row, column) that box cell i shows for the current K, or null outside it
+   * (none for a learned kernel above 7 x 7, which the lab cannot convolve and says so). */
+  place(i) {
+    if (this.k > MAX_K) return null;
+    const off = Math.floor((MAX_K - this.k) / 2);
+    const row = Math.floor(i / MAX_K) - off;
+    const col = (i % MAX_K) - off;
+    return row >= 0 && row < this.k && col >= 0 && col < this.k ? [row, col] : null;
+  }
+
+  /** Show a K x K kernel: which cells show it changes with K, values are written when they differ. */
   show(kernel) {
     const k = kernel.length;
     if (k !== this.k) {
       this.k = k;
-      this.grid.style.setProperty("--k", String(k));
       this.caption.textContent = `kernel (${k}×${k})`;
-      for (const cell of this.cells) {
-        const hide = Number(cell.dataset.row) >= k || Number(cell.dataset.col) >= k;
-        if (cell.hidden !== hide) cell.hidden = hide;
-      }
+      this.cells.forEach((cell, i) => {
+        const at = this.place(i);
+        if (cell.classList.contains("off") !== !at) cell.classList.toggle("off", !at);
+        const label = at ? `kernel row ${at[0] + 1}, column ${at[1] + 1}` : null;
+        if (label) cell.setAttribute("aria-label", label);
+        else cell.removeAttribute("aria-label");
+      });
     }
-    for (let y = 0; y < k; y++) {
-      for (let x = 0; x < k; x++) {
-        const cell = this.cells[y * MAX_K + x];
-        const text = String(Number(kernel[y][x].toFixed(3)));
-        if (cell.value !== text && document.activeElement !== cell) cell.value = text;
-      }
-    }
+    this.cells.forEach((cell, i) => {
+      const at = this.place(i);
+      if (!at) return;
+      const text = String(Number(kernel[at[0]][at[1]].toFixed(3)));
+      if (cell.value !== text && document.activeElement !== cell) cell.value = text;
+    });
   }
 }
