@@ -1,6 +1,6 @@
 """The Kernel lab stepped through its choices: a K x K kernel shows K x K cells laid out as a
 square, offers padding 0..K-1 and sends the kernel the student sees (the 7 x 7 fields are made
-once and only made visible or invisible, so a size step does not rebuild the lab); a new kernel writes the
+once and only shown or hidden, so a size step does not rebuild the lab); a new kernel writes the
 output map again and leaves the input map, which it did not change, as it was."""
 
 from __future__ import annotations

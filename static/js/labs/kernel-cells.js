@@ -1,10 +1,10 @@
 // The Kernel lab's kernel as editable number cells, in a figure beside the maps it makes. All
-// 7 x 7 cells (the largest kernel the lab offers) are made once and always laid out; a kernel
-// of size K is shown in the middle K x K of them, as the page centres a small kernel in zeros,
-// and the cells around it are made invisible. Making 9 to 49 number fields again on every size
-// step was most of the page's work for an answer while a student stepped through the sizes; a
-// field taken out of the layout (display: none) and put back costs almost as much, one made
-// invisible only a repaint; and a box that grew and shrank moved the maps below it.
+// 7 x 7 cells (the largest kernel the lab offers) are made once; a kernel of size K is shown
+// in the middle K x K of them (as the page centres a small kernel in zeros), the others hidden,
+// in a box the size of the 7 x 7 kernel. Making 9 to 49 number fields again on every size step
+// was most of the page's work for an answer while a student stepped through the sizes, and a
+// box that grew and shrank moved the maps below it. (Keeping all 49 laid out and making the
+// unused ones invisible made a size step cheaper still, but every other answer dearer.)
 
 import { el } from "../dom.js";
 
@@ -21,8 +21,7 @@ export class KernelCells {
     this.node.append(this.grid, this.caption);
     this.k = 0;
     this.cells = Array.from({ length: MAX_K * MAX_K }, (_, i) => {
-      const cell = Object.assign(el("input"), { type: "number", step: "0.1" });
-      cell.classList.add("off");
+      const cell = Object.assign(el("input"), { type: "number", step: "0.1", hidden: true });
       cell.addEventListener("change", () => {
         const at = this.place(i);
         if (at) onEdit(at[0], at[1], Number(cell.value) || 0);
@@ -48,9 +47,10 @@ export class KernelCells {
     if (k !== this.k) {
       this.k = k;
       this.caption.textContent = `kernel (${k}×${k})`;
+      this.grid.style.setProperty("--k", String(Math.min(k, MAX_K)));
       this.cells.forEach((cell, i) => {
         const at = this.place(i);
-        if (cell.classList.contains("off") !== !at) cell.classList.toggle("off", !at);
+        if (cell.hidden !== !at) cell.hidden = !at;
         const label = at ? `kernel row ${at[0] + 1}, column ${at[1] + 1}` : null;
         if (label) cell.setAttribute("aria-label", label);
         else cell.removeAttribute("aria-label");
