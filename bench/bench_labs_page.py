@@ -5,8 +5,9 @@ For each lab control that asks the server again (the Transform lab's five slider
 lab's kernel, size, padding, stride, dilation, activation, pooling and flip; the Edit lab's
 ablate and kernel replacement) the control is moved continuously for a few seconds as a
 student would: a slider dragged with the real mouse across its whole range in 1 s and back
-(Chromium moves the thumb and fires `input`), the other controls stepped at 30 Hz, a held
-arrow key's repeat rate (the value set and `change` fired, as a key press on a focused select
+(Chromium moves the thumb and fires `input`); thickness, with 5 values, also stepped by a held
+arrow key (real key repeats at 30 Hz, end to end and back); the other controls stepped at 30 Hz,
+a held arrow key's repeat rate (the value set and `change` fired, as a key press on a focused select
 does). Recorded in the page by a wrapper round `fetch` installed before the page's own scripts
 (`page.add_init_script`) and a `requestAnimationFrame` loop whose timestamps give the vsync grid:
   - updates shown per second: answers whose result reached the page (a repaint of the network
@@ -21,7 +22,10 @@ With --before REV the app at that git revision is measured in the same run, in i
 and browser, control by control in turns, and the ratios are written beside the figures.
 The app runs under uvicorn as bench_page.py runs it; helpers come from that file.
 
-Usage: .venv/bin/python bench/bench_labs_page.py [--seconds 3] [--before 09c1951] [--only dx,kernel]
+Usage: .venv/bin/python bench/bench_labs_page.py [--seconds 3] [--before 09c1951] [--controls dx,kernel]
+(--controls, or --only, names the controls to measure: dx, dy, rotate, scale, thickness,
+"thickness key", kernel, size, padding, stride, dilation, activation, pool, flip, ablate,
+"kernel edit", drawing; default all)
 """
 
 from __future__ import annotations
@@ -56,8 +60,16 @@ RECORDER = """(() => {
   rec.start = () => { rec.frames = []; if (!rec.looping) { rec.looping = true; requestAnimationFrame(loop); } };
   rec.stop = () => { rec.looping = false; };
   document.addEventListener('cnnvis:rendered', e => { rec.renders.push(e.detail.at); rec.server.push(e.detail.serverMs); });
-  document.addEventListener('input', () => rec.inputs++, true);
-  document.addEventListener('change', () => rec.inputs++, true);
+  // Changes of a control's value: a key step on a slider fires `input` and `change` for one new
+  // value, a drag fires `input` alone; each new value is counted once.
+  let last = null;
+  const changed = (e) => {
+    const t = e.target;
+    const now = `${t.dataset?.key ?? t.dataset?.role ?? t.id}:${t.type === 'checkbox' ? t.checked : t.value}`;
+    if (now !== last) { last = now; rec.inputs++; }
+  };
+  document.addEventListener('input', changed, true);
+  document.addEventListener('change', changed, true);
   document.addEventListener('cnnvis:kernel-drawn', e => rec.kernelDraws.push(e.detail.at));
   const afterPaint = (fn) => requestAnimationFrame(() => {
     const frame = performance.now();  // the callback's own time: the frame's timestamp may precede the page's work
@@ -196,6 +208,35 @@ def drag_slider(page, key, seconds, hz=60, across_s=1.0):
     return moves
 
 
+def hold_key(page, key, seconds, hz=30):
+    """Step a slider with a held arrow key, as a student does on the keyboard: the slider
+    focused, ArrowRight held down (a key repeat at `hz`, each repeat a real keydown that
+    Chromium turns into a step and an `input` event) until the slider's end, let go, then
+    ArrowLeft held to the other end, and again, so every repeat changes the value. A slider with
+    few steps (thickness: 4 over its range) changes at the key's rate, not the drag's."""
+    slider = page.locator(f'#lab-transform input[data-key="{key}"]')
+    slider.focus()
+    lo, hi, step = (float(slider.get_attribute(a)) for a in ("min", "max", "step"))
+    value = float(slider.input_value())
+    arrow = "ArrowRight" if value < hi else "ArrowLeft"
+    start = time.perf_counter()
+    next_t, moves, held = start, 0, False
+    while time.perf_counter() - start < seconds:
+        page.keyboard.down(arrow)  # the first press, or a repeat while held
+        held = True
+        moves += 1
+        value = round(min(hi, max(lo, value + (step if arrow == "ArrowRight" else -step))), 6)
+        if value <= lo or value >= hi:  # the end: let go and hold the other arrow
+            page.keyboard.up(arrow)
+            held = False
+            arrow = "ArrowLeft" if value >= hi else "ArrowRight"
+        next_t += 1 / hz
+        time.sleep(max(0.0, next_t - time.perf_counter()))
+    if held:
+        page.keyboard.up(arrow)
+    return moves
+
+
 # Steps a control in the page at `hz` for `seconds`: each step sets the next value and fires
 # what the browser fires for it (a select's `change`, a checkbox's click, a button's click).
 STEP = """async ([kind, selector, values, hz, seconds, extra]) => {
@@ -238,6 +279,9 @@ KERNEL_START = {"kernel": "sobel_x", "size": "3", "padding": "1", "stride": "1",
 def controls():
     """(lab, name, how, arguments) for every control that asks the server again."""
     out = [("transform", key, "drag", key) for key in ("dx", "dy", "rotate", "scale", "thickness")]
+    # Thickness has 5 values: a 1 s drag across them changes it only 8 times a second, so it is
+    # also stepped as a held arrow key steps it, 30 times a second, end to end and back.
+    out.insert(5, ("transform", "thickness key", "key", "thickness"))
     out += [("kernel", key, "select", (f'#lab-kernel select[data-key="{key}"]', values))
             for key, values in KERNEL_SELECTS.items()]
     out.append(("kernel", "flip", "click", '#lab-kernel input[type="checkbox"]'))
@@ -248,6 +292,24 @@ def controls():
     # the page's own live path (bench_page.py's pen circling at 60 Hz).
     out.append(("pad", "drawing", "draw", None))
     return out
+
+
+def move_control(page, how, args, seconds):
+    """Move one control for `seconds` as controls() says (draw, drag, key, select, click or
+    button); returns the moves made."""
+    if how == "draw":
+        return page.evaluate(CONTINUOUS, [seconds, 60])["moves"]
+    if how == "drag":
+        return drag_slider(page, args, seconds)
+    if how == "key":
+        return hold_key(page, args, seconds)
+    if how == "select":
+        return page.evaluate(STEP, ["select", args[0], args[1], 30, seconds, None])
+    if how == "click":
+        return page.evaluate(STEP, ["click", args, [], 30, seconds, None])
+    if how == "button":
+        return page.evaluate(STEP, ["button", args[0], args[1], 30, seconds, args[2]])
+    raise ValueError(f"no way to move a control by {how!r}")
 
 
 def open_lab(page, lab):
@@ -320,16 +382,7 @@ def measure_control(page, cdp, server, lab, name, how, args, seconds):
     busy0 = main_thread(cdp)
     cpu_browser0, cpu_main0 = browser_cpu({server.process.pid})
     t0 = page.evaluate("performance.now()")
-    if how == "draw":
-        moves = page.evaluate(CONTINUOUS, [seconds, 60])["moves"]
-    elif how == "drag":
-        moves = drag_slider(page, args, seconds)
-    elif how == "select":
-        moves = page.evaluate(STEP, ["select", args[0], args[1], 30, seconds, None])
-    elif how == "click":
-        moves = page.evaluate(STEP, ["click", args, [], 30, seconds, None])
-    else:
-        moves = page.evaluate(STEP, ["button", args[0], args[1], 30, seconds, args[2]])
+    moves = move_control(page, how, args, seconds)
     t1 = page.evaluate("performance.now()")
     page.wait_for_timeout(800)  # the last answer lands and is painted
     page.evaluate("window.__labs.stop()")
@@ -476,7 +529,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--chromium", default="/usr/bin/chromium")
-    parser.add_argument("--only", default="", help="comma-separated control names (default: all)")
+    parser.add_argument("--only", "--controls", dest="only", default="", help="comma-separated control names (default: all)")
     parser.add_argument("--before", default="", help="a git revision measured in the same run, taking turns per control")
     args = parser.parse_args()
     args.load_at_start = load_average()
@@ -518,9 +571,11 @@ def write_results(rows, variants, args):
         f"each under uvicorn on localhost in its own browser, a 1366x900 viewport, a drawn seven, {args.seconds:g} s per control.",
         "The drag: each Transform slider is dragged with the real mouse across its whole range in 1 s,",
         "then back, and again (a triangle wave), one move every 1/60 s, each move waiting for the browser",
-        "to take it (a slow page gets fewer moves). Steps per range: shifts 32, rotation 120, scale 20,",
-        "thickness 4, so a 1 s sweep changes thickness only about 8 times a second. The other controls",
-        "are stepped at 30 Hz (a held key's repeat rate).",
+        "to take it (a slow page gets fewer moves). Steps per range: shifts 32, rotation 120, scale 100,",
+        "thickness 4, so a 1 s sweep changes thickness only about 8 times a second; *thickness key* is",
+        "the same slider stepped by a held arrow key instead (focused, ArrowRight held with a key repeat",
+        "of 30 a second to the end, then ArrowLeft to the other end, and again: every repeat a change).",
+        "The other controls are stepped at 30 Hz (a held key's repeat rate).",
         "",
         f"Targets (issue 10): at least {TARGET_UPDATES:.0f} updates shown a second while dragging, and every answer",
         "re-drawn within one frame: painted in the first frame after it arrives (0 frames missed; the",
@@ -567,7 +622,8 @@ def write_results(rows, variants, args):
         "",
         "- *shown /s*: answers the page painted during the drag (a network repaint for `/api/predict`,",
         "  the Kernel lab's maps or its message for `/api/convolve`), per second of dragging;",
-        "  *changes /s*: `input` and `change` events the control fired.",
+        "  *changes /s*: new values the control took (its `input` and `change` events, a value",
+        "  counted once).",
         "- *first frame*, *frames missed*: the page runs a `requestAnimationFrame` loop while a control",
         "  is measured, whose timestamps give the vsync grid. The first frame that could show an answer",
         "  begins at the first vsync after the answer's last byte arrived (read by a wrapper round",

@@ -20,7 +20,7 @@ category in the trace (open it with TRACE_DUMP to see which node changed and why
 Run against the page as it is (and --before REV in the same run, taking turns), so the
 split before and after a change can be compared on one machine at one load.
 
-Usage: .venv/bin/python bench/trace_labs_page.py [--seconds 3] [--only dx,kernel edit] [--before 574c0a4] [--paints]
+Usage: .venv/bin/python bench/trace_labs_page.py [--seconds 3] [--controls dx,"kernel edit"] [--before 574c0a4] [--paints]
 TRACE_NO_PROFILE=1 leaves the JavaScript profile out (less overhead, no function rows);
 TRACE_DUMP=DIR writes each raw trace there (`variant-control.json`) to read further.
 """
@@ -34,8 +34,18 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from bench_labs_page import (ROOT, Variant, answers_shown, apps_now_and_before, controls, drag_slider, load_average,
-                             open_lab, reset, STEP, KERNEL_START)
+from bench_labs_page import (
+    KERNEL_START,
+    ROOT,
+    Variant,
+    answers_shown,
+    apps_now_and_before,
+    controls,
+    load_average,
+    move_control,
+    open_lab,
+    reset,
+)
 
 RESULTS = ROOT / "bench" / "results" / "labs_trace.md"
 CATEGORIES = ",".join([
@@ -237,14 +247,7 @@ def measure(variant, lab, name, how, margs, seconds, paints=False):
     if not os.environ.get("TRACE_NO_PROFILE"):
         cdp.send("Profiler.start")
     t0 = page.evaluate("performance.now()")
-    if how == "drag":
-        drag_slider(page, margs, seconds)
-    elif how == "select":
-        page.evaluate(STEP, ["select", margs[0], margs[1], 30, seconds, None])
-    elif how == "click":
-        page.evaluate(STEP, ["click", margs, [], 30, seconds, None])
-    else:
-        page.evaluate(STEP, ["button", margs[0], margs[1], 30, seconds, margs[2]])
+    move_control(page, how, margs, seconds)
     t1 = page.evaluate("performance.now()")
     page.wait_for_timeout(500)
     profile = {"nodes": [], "samples": [], "timeDeltas": []} if os.environ.get("TRACE_NO_PROFILE") else cdp.send("Profiler.stop")["profile"]
@@ -303,7 +306,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--chromium", default="/usr/bin/chromium")
-    parser.add_argument("--only", default="dx,kernel edit")
+    parser.add_argument("--only", "--controls", dest="only", default="dx,kernel edit")
     parser.add_argument("--before", default="")
     parser.add_argument("--paints", action="store_true", help="also list what is repainted per answer, and why")
     args = parser.parse_args()

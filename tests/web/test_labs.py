@@ -186,7 +186,7 @@ def test_each_transform_slider_moves_the_drawn_input_by_pointer_and_by_keyboard(
     back = page.locator("#lab-transform button", has_text="Put it back")
     # (slider, where the pointer lets go as a share of the track, arrow presses and which way)
     for key, at, presses, arrow in [("dx", 0.75, 6, "ArrowLeft"), ("dy", 0.8, 6, "ArrowLeft"),
-                                    ("rotate", 0.75, 30, "ArrowLeft"), ("scale", 0.8, 6, "ArrowLeft"),
+                                    ("rotate", 0.75, 30, "ArrowLeft"), ("scale", 0.8, 30, "ArrowLeft"),
                                     ("thickness", 1.0, 1, "ArrowRight")]:  # thinning a pen stroke can empty it
         slider = page.locator(f'#lab-transform input[data-key="{key}"]')
         slider.scroll_into_view_if_needed()

@@ -10,6 +10,7 @@ import { scaleFor } from "../colormap.js";
 import { CLASSIC_NAMES, KERNEL_DEFAULTS, classicKernel, outputSize } from "./lab-state.js";
 import { paintMap } from "./paint.js";
 import { WindowView } from "./kernel-window.js";
+import { KernelCells, MAX_K } from "./kernel-cells.js";
 
 const CHOICES = [
   ["kernel", "Kernel", null],
@@ -57,15 +58,19 @@ export class KernelLab {
     this.usingDigit.hidden = true;
     this.usingDigit.addEventListener("click", () => { this.photo = null; this.usingDigit.hidden = true; this.run(); });
     controls.append(flip, photo, this.usingDigit);
-    this.cells = el("div", "kernel-cells");
-    this.cells.setAttribute("role", "group");
-    this.cells.setAttribute("aria-label", "Kernel numbers: edit any cell");
+    this.cells = new KernelCells((row, col, value) => {
+      const cells = this.kernel().map((r) => r.slice()); // the kernel shown when the cell is edited
+      cells[row][col] = value;
+      this.store.set({ kernelLab: { ...this.settings, cells } });
+    });
     this.formula = el("p", "lab-formula");
     this.formula.dataset.testid = "kernel-formula";
     this.message = el("p", "lab-note");
     this.message.setAttribute("role", "status");
     this.maps = el("div", "kernel-maps");
-    panel.append(controls, this.cells, this.formula, this.message, this.maps);
+    const work = el("div", "kernel-work"); // the kernel, then the maps: input, output, ...
+    work.append(this.cells.node, this.maps);
+    panel.append(controls, this.formula, this.message, work);
     this.window = new WindowView(panel); // its buttons and readout below the maps
     // One convolution in flight; choices made meanwhile go out as one, the newest, when it
     // lands, so stepping through kernels shows every answer that comes back.
@@ -131,39 +136,28 @@ export class KernelLab {
     const st = this.settings;
     const kernel = this.kernel();
     const k = kernel.length;
+    if (this.paddingFor !== k) this.offerPadding(k);
+    const shown = { ...st, padding: Math.min(st.padding, k - 1) }; // as the request sends it
     for (const [key, s] of Object.entries(this.selects)) {
-      if (key === "padding" && s.options.length !== k) {
-        s.replaceChildren(...Array.from({ length: k }, (_, p) => Object.assign(el("option", null, String(p)), { value: String(p) })));
-      }
-      if (s.value !== String(st[key])) s.value = String(st[key]);
+      if (s.value !== String(shown[key])) s.value = String(shown[key]);
     }
     this.selects.poolSize.disabled = !st.pool;
     this.flip.checked = st.flip;
-    this.showCells(kernel);
+    this.cells.show(kernel);
     this.run();
   }
 
-  /** The kernel's numbers as editable cells: made when the size changes, else only their values written. */
-  showCells(kernel) {
-    const k = kernel.length;
-    if (this.cells.children.length !== k * k) {
-      this.cells.style.setProperty("--k", String(k));
-      this.cells.replaceChildren(...Array.from({ length: k * k }, (_, i) => {
-        const cell = Object.assign(el("input"), { type: "number", step: "0.1" });
-        cell.setAttribute("aria-label", `kernel row ${Math.floor(i / k) + 1}, column ${(i % k) + 1}`);
-        cell.addEventListener("change", () => {
-          const cells = this.kernel().map((row) => row.slice()); // the kernel shown when the cell is edited
-          cells[Math.floor(i / k)][i % k] = Number(cell.value) || 0;
-          this.store.set({ kernelLab: { ...this.settings, cells } });
-        });
-        return cell;
-      }));
+  /** Padding 0..K-1 offered: the options up to 6 are made once, those above K-1 hidden and disabled. */
+  offerPadding(k) {
+    this.paddingFor = k;
+    const s = this.selects.padding;
+    if (!s.options.length) {
+      s.append(...Array.from({ length: MAX_K }, (_, p) => Object.assign(el("option", null, String(p)), { value: String(p) })));
     }
-    kernel.flat().forEach((v, i) => {
-      const text = String(Number(v.toFixed(3)));
-      const cell = this.cells.children[i];
-      if (cell.value !== text && document.activeElement !== cell) cell.value = text;
-    });
+    for (const option of s.options) {
+      const off = Number(option.value) >= k;
+      if (option.hidden !== off) Object.assign(option, { hidden: off, disabled: off });
+    }
   }
 
   readPhoto(file) {

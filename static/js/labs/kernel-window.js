@@ -122,12 +122,14 @@ export class WindowView {
       this.table = el("div", "kernel-products");
       this.readout.replaceChildren(this.line, this.table);
     }
-    this.table.style.setProperty("--k", String(k));
+    if (this.table.style.getPropertyValue("--k") !== String(k)) this.table.style.setProperty("--k", String(k));
+    // Spans are made as a larger kernel needs them and hidden, not removed, for a smaller one.
     const cells = products.filter((q) => q.ch === 0).map((p) => `${fmt(p.v)}×${fmt(p.weight)}`);
-    while (this.table.children.length > cells.length) this.table.lastChild.remove();
-    cells.forEach((text, i) => {
-      const span = this.table.children[i] ?? this.table.appendChild(el("span"));
-      if (span.textContent !== text) span.textContent = text;
+    while (this.table.children.length < cells.length) this.table.appendChild(el("span"));
+    Array.from(this.table.children).forEach((span, i) => {
+      const off = i >= cells.length;
+      if (span.hidden !== off) span.hidden = off;
+      if (!off && span.textContent !== cells[i]) span.textContent = cells[i];
     });
     const channels = input.shape[0] > 1 ? ` (channel 1 shown; ${input.shape[0]} channels summed)` : "";
     const text = `Output row ${oy + 1}, column ${ox + 1}: patch × kernel${flip ? " (flipped)" : ""} = ${fmt(total)}` +

@@ -10,7 +10,9 @@ const SLIDERS = [
   { key: "dx", label: "Shift right", min: -8, max: 8, step: 0.5, unit: " px" },
   { key: "dy", label: "Shift down", min: -8, max: 8, step: 0.5, unit: " px" },
   { key: "rotate", label: "Rotate (counter-clockwise)", min: -60, max: 60, step: 1, unit: "°" },
-  { key: "scale", label: "Scale", min: 0.5, max: 1.5, step: 0.05, unit: "×" },
+  // 0.01 a step, as fine as a degree of rotation: a brisk drag changes the picture on every
+  // move the pointer reports (0.05 gave 20 steps over the range, so at most 20 changes a second)
+  { key: "scale", label: "Scale", min: 0.5, max: 1.5, step: 0.01, unit: "×" },
   { key: "thickness", label: "Stroke thickness", min: -2, max: 2, step: 1, unit: "" },
 ];
 const SWEEP_DELAY_MS = 300;
