@@ -25,8 +25,9 @@ const TINY_MAP = 36;
 // One opaque black RGBA pixel as a 32-bit word in this machine's byte order (no trace: black).
 const OPAQUE_BLACK = new Uint32Array(new Uint8ClampedArray([0, 0, 0, 255]).buffer)[0];
 
-/** Do two RGBA buffers of one size hold the same pixels? Compared a pixel (four bytes) at a time. */
+/** Do two RGBA buffers hold the same pixels? Compared a pixel (four bytes) at a time. */
 export function samePixels(a, b) {
+  if (a.length !== b.length) return false;
   const x = new Uint32Array(a.buffer, a.byteOffset, a.length >> 2);
   const y = new Uint32Array(b.buffer, b.byteOffset, b.length >> 2);
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;

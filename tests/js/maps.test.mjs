@@ -32,3 +32,9 @@ test("a map blown up onto a row's pixels: each unit a cell x cell square at its 
     }
   }
 });
+
+test("buffers of different lengths are never the same, even where one starts as the other", () => {
+  const a = new Uint8ClampedArray(4 * 9).fill(3);
+  assert.equal(samePixels(a, a.slice(0, 4 * 4)), false);
+  assert.equal(samePixels(a.slice(0, 4 * 4), a), false);
+});

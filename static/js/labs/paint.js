@@ -1,21 +1,13 @@
 // Drawing a map of numbers into a canvas at its native size (CSS scales it up, pixelated).
 
 import { paintValues, scaleFor } from "../colormap.js";
+import { samePixels } from "../maps.js";
 import { extent } from "../tensor.js";
 
 // What each canvas shows now, so a map an answer did not change (the Kernel lab's input while
 // the kernel, its size or the padding change) is not written again: a canvas write costs the
 // browser a new image of that canvas in the next frame even when every pixel is the same.
 const shown = new WeakMap(); // canvas -> ImageData last written
-
-/** Are two RGBA byte arrays the same, four bytes at a time? */
-function sameBytes(a, b) {
-  if (a.length !== b.length) return false;
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length >> 2);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length >> 2);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
 
 /** Paint data (h*w values, row by row) into canvas on `scale` (default: diverging or sequential by its range). */
 export function paintMap(canvas, data, h, w, scale = null) {
@@ -24,7 +16,7 @@ export function paintMap(canvas, data, h, w, scale = null) {
   const image = new ImageData(w, h);
   paintValues(data, 0, h * w, chosen, image.data);
   const last = shown.get(canvas);
-  if (last && canvas.width === w && canvas.height === h && sameBytes(last.data, image.data)) return chosen;
+  if (last && canvas.width === w && canvas.height === h && samePixels(last.data, image.data)) return chosen;
   // Setting a canvas's size clears and reallocates it: only when the map's size changed.
   if (canvas.width !== w) canvas.width = w;
   if (canvas.height !== h) canvas.height = h;
