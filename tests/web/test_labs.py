@@ -116,6 +116,14 @@ def test_labs_are_reachable_by_keyboard(page):
     expect(page.locator("#lab-kernel")).to_be_visible()
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement?.id") == "tab-edit"
+    # Arrow keys go along the row of labs, opening each; past the last comes the first.
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement?.id") == "tab-transform"
+    expect(page.locator("#lab-transform")).to_be_visible()
+    expect(page.locator("#lab-kernel")).to_be_hidden()
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#tab-edit")).to_have_attribute("aria-selected", "true")
+    assert page.evaluate("document.activeElement?.id") == "tab-edit"
     assert not page.console.errors
 
 

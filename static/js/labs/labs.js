@@ -43,6 +43,17 @@ export function wireLabs(root, { store, api, retrace }) {
   );
   const tabs = root.querySelectorAll("[role=tab]");
   for (const tab of tabs) tab.addEventListener("click", () => store.set({ lab: store.state.lab === tab.dataset.lab ? "" : tab.dataset.lab }));
+  // As in any row of tabs, the arrow keys (and Home, End) go to the next lab and open it.
+  const order = [...tabs];
+  root.querySelector("[role=tablist]").addEventListener("keydown", (e) => {
+    const at = order.indexOf(e.target);
+    const step = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: order.length - 1 }[e.key];
+    if (at < 0 || step === undefined) return;
+    const next = order[(step + order.length) % order.length];
+    e.preventDefault();
+    next.focus();
+    store.set({ lab: next.dataset.lab });
+  });
   const show = ({ lab }) => {
     for (const tab of tabs) {
       const open = tab.dataset.lab === lab;
