@@ -255,3 +255,22 @@ def test_scan_markers_inside_a_comment_segment_are_not_counted_as_scans(client):
     response = upload(client, raw, filename="seven.jpg", mime="image/jpeg")
     assert response.status_code == 200, response.text
     assert response.json()["label"] == 7
+
+
+def test_a_jpeg_of_32_scans_is_read_and_one_of_33_is_refused(client):
+    """32 scans is the most a JPEG may hold (libjpeg writes 6 to 18)."""
+    at_limit, past = progressive_seven("L", extra_scans=26), progressive_seven("L", extra_scans=27)
+    assert (at_limit.count(b"\xff\xda"), past.count(b"\xff\xda")) == (32, 33)
+    response = upload(client, at_limit, filename="seven.jpg", mime="image/jpeg")
+    assert response.status_code == 200, response.text
+    assert upload(client, past, filename="seven.jpg", mime="image/jpeg").status_code == 422
+
+
+def test_a_picture_of_exactly_the_pixel_limit_is_decoded_and_one_pixel_more_is_413():
+    from app.decoding import decode
+
+    raw = png(np.full((25, 40), 255, np.uint8))  # 1,000 pixels
+    assert decode(raw, 1000, 28).size == (40, 25)
+    with pytest.raises(ImageError) as err:
+        decode(raw, 999, 28)
+    assert err.value.status == 413
