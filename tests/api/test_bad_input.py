@@ -435,3 +435,10 @@ def test_a_large_bmp_or_webp_data_url_is_read_like_the_uploaded_file(client, fmt
     by_upload = upload(client, raw, filename="digit", mime=f"image/{fmt.lower()}")
     assert by_json.status_code == 200 == by_upload.status_code, by_json.text
     assert by_json.json()["input"] == by_upload.json()["input"]
+
+
+def test_a_large_string_whose_base64_does_not_end_on_a_whole_quartet_is_422(client):
+    # 100,001 letters: the first slice decodes (to zeros, no picture), the rest cannot.
+    response = client.post("/api/predict", json={"image": "data:image/png;base64," + "A" * 100_001})
+    assert response.status_code == 422
+    assert "not valid base64" in response.json()["detail"]
