@@ -255,3 +255,40 @@ def test_scan_markers_inside_a_comment_segment_are_not_counted_as_scans(client):
     response = upload(client, raw, filename="seven.jpg", mime="image/jpeg")
     assert response.status_code == 200, response.text
     assert response.json()["label"] == 7
+
+
+def test_a_jpeg_of_32_scans_is_read_and_one_of_33_is_refused(client):
+    """32 scans is the most a JPEG may hold (libjpeg writes 6 to 18)."""
+    at_limit, past = progressive_seven("L", extra_scans=26), progressive_seven("L", extra_scans=27)
+    assert (at_limit.count(b"\xff\xda"), past.count(b"\xff\xda")) == (32, 33)
+    response = upload(client, at_limit, filename="seven.jpg", mime="image/jpeg")
+    assert response.status_code == 200, response.text
+    assert upload(client, past, filename="seven.jpg", mime="image/jpeg").status_code == 422
+
+
+def test_a_picture_of_exactly_the_pixel_limit_is_decoded_and_one_pixel_more_is_413():
+    from app.decoding import decode
+
+    raw = png(np.full((25, 40), 255, np.uint8))  # 1,000 pixels
+    assert decode(raw, 1000, 28).size == (40, 25)
+    with pytest.raises(ImageError) as err:
+        decode(raw, 999, 28)
+    assert err.value.status == 413
+
+
+@pytest.mark.parametrize("name", ["png-header-60000x60000", "gif-header-65535x65535", "jpeg-header-65000x65000"])
+def test_a_picture_past_the_pixel_limit_is_413_however_far_past(client, name):
+    """docs/api.md: 413 for more pixels than the limit or a decompression bomb; these claim
+    billions of pixels, past where the decoder itself calls the file a bomb."""
+    response = upload(client, BOMBS[name]())
+    assert response.status_code == 413
+    assert "pixels" in response.json()["detail"]
+
+
+def test_fill_bytes_before_a_marker_do_not_hide_a_jpegs_scans(client):
+    """0xFF bytes may pad the space before any marker; a file of 106 scans stays refused with them."""
+    raw = progressive_seven("L", extra_scans=100)
+    padded = raw[:2] + b"\xff" * 3 + raw[2:]
+    response = upload(client, padded, filename="seven.jpg", mime="image/jpeg")
+    assert response.status_code == 422
+    assert "passes" in response.json()["detail"]

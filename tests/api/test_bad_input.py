@@ -6,7 +6,7 @@ import base64
 import numpy as np
 import pytest
 
-from .helpers import MAX_BODY, data_url, pixels_of, png, upload
+from .helpers import MAX_BODY, data_url, image_bytes, pixels_of, png, upload
 
 ZEROS = [[0.0] * 28 for _ in range(28)]
 
@@ -399,3 +399,46 @@ def test_large_string_that_is_not_a_picture_is_refused_naming_what_it_is(client,
     response = client.post("/api/predict", json={"image": "data:image/png;base64," + data})
     assert response.status_code == 415
     assert named in response.json()["detail"]
+
+
+def test_a_body_of_64_kib_is_parsed_on_the_event_loop_and_one_byte_more_in_the_parser_thread():
+    import asyncio
+    import threading
+
+    from app.api.bodies import off_loop_if_large
+
+    def thread_of(body):
+        return threading.current_thread()
+
+    async def scenario():
+        loop_thread = threading.current_thread()
+        at_limit = await off_loop_if_large(b" " * (64 * 1024), thread_of)
+        past = await off_loop_if_large(b" " * (64 * 1024 + 1), thread_of)
+        return loop_thread, at_limit, past
+
+    loop_thread, at_limit, past = asyncio.run(scenario())
+    assert at_limit is loop_thread
+    assert past is not loop_thread and past.name.startswith("cnnvis-json")
+
+
+@pytest.mark.parametrize("fmt", ["BMP", "WEBP"])
+def test_a_large_bmp_or_webp_data_url_is_read_like_the_uploaded_file(client, fmt):
+    from PIL import Image
+
+    rng = np.random.default_rng(6)
+    grey = rng.integers(200, 256, (400, 400), dtype=np.uint8)
+    grey[80:320, 185:215] = rng.integers(0, 40, (240, 30), dtype=np.uint8)
+    raw = image_bytes(Image.fromarray(grey, "L").convert("RGB"), fmt, **({"lossless": True} if fmt == "WEBP" else {}))
+    url = data_url(raw, f"image/{fmt.lower()}")
+    assert len(url) > 64 * 1024
+    by_json = client.post("/api/predict", json={"image": url, "steps": False})
+    by_upload = upload(client, raw, filename="digit", mime=f"image/{fmt.lower()}")
+    assert by_json.status_code == 200 == by_upload.status_code, by_json.text
+    assert by_json.json()["input"] == by_upload.json()["input"]
+
+
+def test_a_large_string_whose_base64_does_not_end_on_a_whole_quartet_is_422(client):
+    # 100,001 letters: the first slice decodes (to zeros, no picture), the rest cannot.
+    response = client.post("/api/predict", json={"image": "data:image/png;base64," + "A" * 100_001})
+    assert response.status_code == 422
+    assert "not valid base64" in response.json()["detail"]

@@ -133,3 +133,13 @@ def test_a_cancelled_upload_keeps_its_slot_until_its_decode_really_ends():
         return await gate.run(lambda: "third")
 
     assert asyncio.run(scenario()) == "third"
+
+
+def test_a_gate_of_two_slots_decodes_two_pictures_at_the_same_time():
+    # Each decode waits for the other to start: with fewer than two threads they would never meet.
+    async def scenario():
+        gate = DecodeGate(slots=2, wait_s=5)
+        meet = threading.Barrier(2, timeout=10)
+        return await asyncio.gather(gate.run(meet.wait), gate.run(meet.wait))
+
+    assert sorted(asyncio.run(scenario())) == [0, 1]

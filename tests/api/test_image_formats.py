@@ -133,3 +133,47 @@ def test_every_promised_format_is_read_without_other_decoders(client, decoder_ca
     assert response.status_code == 200, response.text
     assert response.json()["label"] == 7
     assert decoder_calls == []
+
+
+# -- what the first bytes of a refused file say it is ----------------------------------------
+SVG_BODY = b'<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28"><path d="M4 4 L24 4 L12 24"/></svg>'
+
+
+@pytest.mark.parametrize("raw", [
+    SVG_BODY,
+    b"<!-- a seven -->\n" + SVG_BODY,  # a comment before the tag
+    b"\n\n  <?xml version=\"1.0\"?>\n<!--" + b" " * 600 + b"-->\n" + SVG_BODY,  # the tag past the first 512 bytes
+], ids=["plain", "comment first", "white space then a long prolog"])
+def test_an_svg_drawing_is_415_saying_it_is_an_svg(client, decoder_calls, raw):
+    response = upload(client, raw, filename="seven.svg", mime="image/svg+xml")
+    assert response.status_code == 415
+    assert response.json()["detail"].startswith("SVG drawings are not supported: export the picture as")
+    assert decoder_calls == []
+
+
+def _ftyp(major: bytes, *compatible: bytes) -> bytes:
+    """An ISO media file's leading ftyp box (size, 'ftyp', major brand, minor version 0, compatible brands)."""
+    box = b"ftyp" + major + bytes(4) + b"".join(compatible)
+    return (len(box) + 4).to_bytes(4, "big") + box + b"\x00\x00\x00\x08mdat"
+
+
+@pytest.mark.parametrize("raw", [_ftyp(b"avif", b"avif", b"mif1", b"miaf"), _ftyp(b"mif1", b"mif1", b"avif", b"miaf")],
+                         ids=["avif first", "avif among the compatible brands"])
+def test_an_avif_picture_is_415_naming_avif_not_heic(client, decoder_calls, raw):
+    response = upload(client, raw, filename="photo.avif", mime="image/avif")
+    assert response.status_code == 415
+    detail = response.json()["detail"]
+    assert detail.startswith("AVIF pictures are not supported") and "HEIC" not in detail
+    assert decoder_calls == []
+
+
+@pytest.mark.parametrize("head, named", [
+    (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"%PDF-1.7", "PDF"), (b"%!PS-Adobe", "PostScript (EPS)"),
+    (b"8BPS\x00\x01", "Photoshop (PSD)"), (b"\xff\x4f\xff\x51", "JPEG 2000"), (b"\x00\x00\x01\x00\x01\x00", "icon (ICO)"),
+    (b"\x00\x00\x02\x00\x01\x00", "cursor (CUR)"), (b"icns", "icon (ICNS)"), (b"qoif", "QOI"), (b"DDS ", "DirectDraw (DDS)"),
+])
+def test_a_refused_format_is_named_by_its_first_bytes(client, decoder_calls, head, named):
+    response = upload(client, head + bytes(200), filename="picture")
+    assert response.status_code == 415
+    assert response.json()["detail"] == f"{named} files are not supported: save the picture as {NAMED_IN_THE_ERROR} and upload that."
+    assert decoder_calls == []

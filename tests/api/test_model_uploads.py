@@ -217,3 +217,15 @@ def test_a_long_display_name_is_cut_to_80_characters(folder):
     with _client(folder) as client:
         body = _post(client, tiny_net().model().SerializeToString(), name="n" * 200).json()
         assert body["name"] == "n" * 80
+
+
+def test_an_uploaded_model_has_no_weights_download_but_its_onnx(folder):
+    """docs/api.md: an uploaded ONNX model has no weights file (404 with a sentence); take its ONNX."""
+    with _client(folder) as client:
+        model_id = _post(client, tiny_net().model().SerializeToString()).json()["id"]
+        weights = client.get(f"/api/models/{model_id}/download")
+        assert weights.status_code == 404
+        assert weights.json()["detail"] == f"The model {model_id!r} has no weights file on this server to download."
+        graph = client.get(f"/api/models/{model_id}/onnx")
+        assert graph.status_code == 200
+        assert graph.headers["content-disposition"] == f'attachment; filename="{model_id}.onnx"'

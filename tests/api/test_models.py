@@ -113,3 +113,43 @@ def test_wrong_method_is_405_json(client):
     assert response.status_code == 405
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["detail"]
+
+
+# -- the downloads ----------------------------------------------------------------------------
+def test_a_shipped_model_and_a_checkpoint_download_as_attachments_of_their_own_files(client):
+    import onnx
+
+    from app.models import MODELS_DIR
+
+    shipped = client.get("/api/models/mnist/download")
+    assert shipped.status_code == 200
+    assert shipped.content == (MODELS_DIR / "mnist.npz").read_bytes()
+    assert shipped.headers["content-type"] == "application/octet-stream"
+    assert shipped.headers["content-disposition"] == 'attachment; filename="mnist.npz"'
+    checkpoint = client.get("/api/models/mnist/checkpoints").json()["checkpoints"][0]["id"]  # mnist@epoch<n>
+    weights = client.get(f"/api/models/{checkpoint}/download")
+    assert weights.status_code == 200
+    assert weights.content == (MODELS_DIR / "checkpoints" / f"{checkpoint}.npz").read_bytes()
+    assert weights.headers["content-disposition"] == f'attachment; filename="{checkpoint}.npz"'
+    graph = client.get(f"/api/models/{checkpoint}/onnx")
+    assert graph.status_code == 200
+    assert graph.headers["content-type"] == "application/octet-stream"
+    assert graph.headers["content-disposition"] == f'attachment; filename="{checkpoint}.onnx"'  # docs/api.md
+    assert [i.name for i in onnx.ModelProto.FromString(graph.content).graph.input] == ["input"]
+
+
+def test_a_server_given_its_own_models_folder_downloads_the_files_in_it(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from app.models import load_model
+    from app.nn import weights
+    from app.settings import Settings
+
+    for model_id in ("mnist", "fashion"):
+        model = load_model(model_id)
+        weights.save(tmp_path / f"{model_id}.npz", model.network, {**model.metadata, "name": f"Our own {model_id}"})
+    with TestClient(create_app(Settings(models_dir=tmp_path)), raise_server_exceptions=False) as own:
+        response = own.get("/api/models/mnist/download")
+    assert response.status_code == 200
+    assert response.content == (tmp_path / "mnist.npz").read_bytes()

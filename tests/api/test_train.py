@@ -311,3 +311,68 @@ def test_a_job_warms_up_then_lowers_its_learning_rate_step_by_step(monkeypatch):
     loop.train_job(TrainRequest(**TINY, lr=0.01), lambda *_: None, lambda: False, 60.0, 9000)
     # By hand: low = 0.0001; step s >= 1 at progress p = (s - 1) / 3 has low + (0.01 - low) * (1 + cos(pi p)) / 2.
     assert rates == pytest.approx([0.01, 0.01, 0.0001 + 0.0099 * 0.75, 0.0001 + 0.0099 * 0.25])
+
+
+def test_a_job_left_running_by_a_runner_that_died_ends_as_failed(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    store = _quiet_store(tmp_path, monkeypatch)
+    orphan = store.submit({"request": {}})
+    store.append(orphan, "started", {})
+    with store._locked() as queue:
+        proc = subprocess.Popen([sys.executable, "-c", "pass"])
+        proc.wait()
+        queue["runner"] = proc.pid  # its runner: ended and reaped
+    store.submit({"request": {}})
+    assert store.last_event(orphan) == ("failed", {"reason": "The training process ended unexpectedly: start the job again."})
+
+
+def _one_job(tmp_path, monkeypatch):
+    store = _quiet_store(tmp_path, monkeypatch)
+    job_id = store.submit({"request": {}, "max_seconds": 60, "max_images": 100, "models_dir": str(tmp_path / "m"),
+                           "models_max": 2})
+    monkeypatch.setattr("app.training.recipe.TrainRequest", lambda **request: request)
+    return store, job_id
+
+
+def test_a_job_whose_training_raises_ends_as_failed_with_a_sentence(tmp_path, monkeypatch):
+    from app.training import loop, runner
+
+    store, job_id = _one_job(tmp_path, monkeypatch)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a fault in the training")
+
+    monkeypatch.setattr(loop, "train_job", broken)
+    with pytest.raises(RuntimeError):
+        runner.run_one(store, job_id)
+    assert store.last_event(job_id) == ("failed", {"reason": "The training stopped on an unexpected problem (RuntimeError)."})
+
+
+def test_a_job_stopped_during_its_last_step_ends_as_stopped_and_saves_no_model(tmp_path, monkeypatch):
+    from app.training import loop, runner
+
+    store, job_id = _one_job(tmp_path, monkeypatch)
+
+    def stopped_at_the_end(*args, **kwargs):
+        (tmp_path / job_id / "stop").touch()  # the stop arrives as the last step ends
+        return object(), {"name": "x"}
+
+    monkeypatch.setattr(loop, "train_job", stopped_at_the_end)
+    runner.run_one(store, job_id)
+    assert store.last_event(job_id) == ("stopped", {"reason": "The job was stopped."})
+    assert not (tmp_path / "m").exists()
+
+
+def test_the_runner_takes_the_waiting_jobs_one_after_the_other_then_exits(tmp_path, monkeypatch):
+    from app.training import runner
+
+    store = _quiet_store(tmp_path, monkeypatch)
+    jobs_in_order = [store.submit({"request": {}}) for _ in range(3)]
+    ran = []
+    monkeypatch.setattr(runner.os, "nice", lambda increment: 0)
+    monkeypatch.setattr(runner, "run_one", lambda store, job_id: ran.append(job_id))
+    assert runner.main(str(tmp_path)) == 0
+    assert ran == jobs_in_order
+    assert store.current() is None

@@ -154,3 +154,33 @@ def test_elastic_displacements_are_about_a_pixel_and_smooth():
     for d in (dy, dx):
         assert 0.3 <= d.std() <= 3.0
         assert np.abs(np.diff(d, axis=0)).max() < 0.5 * np.abs(d).max()
+
+
+def test_bilinear_sample_half_a_pixel_past_the_edge_reads_half_the_edge():
+    # Past the last row or column the picture is 0: halfway between the edge pixel (1) and outside (0) is 0.5.
+    image = np.ones((1, 3, 3), np.float32)
+    sy = np.array([[[2.5, 1.0, -0.5]]])
+    sx = np.array([[[1.0, 2.5, 1.0]]])
+    np.testing.assert_allclose(bilinear_sample(image, sy, sx)[0, 0], [0.5, 0.5, 0.5])
+
+
+def test_random_shifts_and_shears_go_both_ways_within_their_maximum():
+    # 300 draws of shift alone: the source column of the centre pixel is C + shift, each way up to 2.
+    cols = np.tile(np.arange(SIDE, dtype=np.float32), (SIDE, 1))
+    rows = cols.T.copy()
+    shifted = distort(np.stack([rows, cols] * 150), np.random.default_rng(3), only(max_shift=2.0))
+    for read in (shifted[0::2, C, C] - C, shifted[1::2, C, C] - C):
+        assert np.abs(read).max() <= 2.0 + 1e-4
+        assert read.min() < -1.5 and read.max() > 1.5
+    # Shear alone: 4 columns right of the centre, the source row is C + 4 * shear, shear within +-0.15.
+    sheared = distort(np.stack([rows] * 300), np.random.default_rng(4), only(max_shear=0.15))
+    shear = (sheared[:, C, C + 4] - C) / 4
+    assert np.abs(shear).max() <= 0.15 + 1e-4
+    assert shear.min() < -0.1 and shear.max() > 0.1
+
+
+def test_pictures_wider_than_tall_are_distorted_elastically_too():
+    images = np.random.default_rng(5).random((2, 20, 28)).astype(np.float32)
+    out = distort(images, np.random.default_rng(6), only(elastic_alpha=20.0, elastic_sigma=4.0))
+    assert out.shape == (2, 20, 28) and np.isfinite(out).all()
+    assert 0 < np.abs(out - images).mean() < 0.5

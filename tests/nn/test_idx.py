@@ -163,3 +163,11 @@ def test_gzip_with_corrupt_deflate_body_raises_idx_error(tmp_path):
 def test_missing_file_raises_idx_error(tmp_path):
     with pytest.raises(IdxError, match="cannot read"):
         read_idx(tmp_path / "absent.idx")
+
+
+@pytest.mark.parametrize("first_two", [b"\x00\x01", b"\x01\x00"], ids=["second byte", "first byte"])
+def test_a_magic_number_with_either_of_its_first_two_bytes_not_zero_raises_idx_error(tmp_path, first_two):
+    path = tmp_path / "magic.idx"
+    path.write_bytes(first_two + GOOD[2:])
+    with pytest.raises(IdxError, match="bad magic number"):
+        read_idx(path)

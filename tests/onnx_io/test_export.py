@@ -69,3 +69,26 @@ def test_exported_lenet_without_normalisation_imports_to_the_same_probabilities(
         "conv1", "conv1/relu", "pool1", "conv2", "conv2/relu", "pool2", "flatten", "fc1", "fc1/relu", "fc2",
         "fc2/relu", "fc3", "softmax"]
     assert np.abs(back.forward(x[None]) - model.network.forward(x[None])).max() <= 1e-6
+
+
+def test_dilation_padding_counted_in_the_average_and_leaky_slopes_reach_onnxruntime():
+    """A network of the options the writer must spell out (a dilated, padded conv with a fused
+    leaky ReLU, an average pool whose padded cells count, a leaky ReLU layer of its own slope),
+    layer by layer against onnxruntime."""
+    from app.nn.architecture import Architecture, LayerSpec
+
+    arch = Architecture("options", (1, 12, 12), (
+        LayerSpec("conv1", "conv", channels=3, kernel=3, padding=2, dilation=2, activation="leaky_relu", slope=0.2),
+        LayerSpec("avg", "avgpool", kernel=3, stride=2, padding=1),
+        LayerSpec("leaky", "leaky_relu", slope=0.3),
+        LayerSpec("flatten", "flatten"),
+        LayerSpec("fc", "dense", channels=4),
+        LayerSpec("softmax", "softmax"),
+    ), class_names=("a", "b", "c", "d"))
+    network = Network.initialise(arch, seed=5)
+    x = np.random.default_rng(6).uniform(0, 1, (1, 12, 12)).astype(np.float32)
+    reference = node_outputs(export_network(network), x[None])
+    for spec, trace in zip(arch.layers, network.trace(x)):
+        node = f"{spec.name}/{spec.activation}" if spec.activation else spec.name
+        theirs = reference[node][0]
+        assert relative_difference(trace.output, theirs.reshape(trace.output.shape)) <= 1e-5, trace.name

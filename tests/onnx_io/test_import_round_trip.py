@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from onnx import helper
 
 from app.onnx_io.importer import import_onnx
 
@@ -110,3 +111,58 @@ def test_batch_norm_momentum_keeps_its_meaning_both_ways():
     moments = [next(a.f for a in n.attribute if a.name == "momentum")
                for n in exported.graph.node if n.op_type == "BatchNormalization"]
     assert moments == [pytest.approx(0.9), pytest.approx(0.9)]
+
+
+def test_a_normalisation_in_the_graph_and_a_leaky_relu_of_default_slope_match_onnxruntime():
+    """Sub then Div by constants per channel is one normalize layer keeping both the mean and the
+    deviation; a LeakyRelu without alpha has ONNX's default slope, 0.01."""
+    from .graphs import GraphBuilder
+
+    g = GraphBuilder((3, 8, 8), seed=4)
+    g.op("Sub", g.const(np.array([0.5, 0.4, 0.3], np.float32).reshape(1, 3, 1, 1)), name="centre")
+    g.op("Div", g.const(np.array([0.2, 0.25, 0.3], np.float32).reshape(1, 3, 1, 1)), name="scale")
+    g.conv(3, 4, 3, name="conv", pads=[1, 1, 1, 1])
+    g.op("LeakyRelu", name="leaky")
+    g.op("GlobalAveragePool", name="gap")
+    g.op("Flatten", name="flat")
+    g.gemm(4, 3, name="head")
+    x = np.random.default_rng(9).uniform(0, 1, (3, 8, 8)).astype(np.float32)
+    network, _, compared = _check_layers(g, x, x)
+    assert compared[:3] == ["scale", "conv", "leaky"]
+    assert network.architecture.layers[2].slope == pytest.approx(0.01)
+
+
+def test_one_mean_and_std_given_for_a_colour_model_serve_every_channel():
+    model = colour_net().model()
+    x = np.random.default_rng(10).uniform(0, 1, (3, 32, 32)).astype(np.float32)
+    network, _ = import_onnx(model.SerializeToString(), mean=[0.5], std=[0.25])
+    theirs = node_outputs(model, ((x - 0.5) / 0.25)[None])["classifier"][0]
+    assert relative_difference(network.trace(x)[-2].output, theirs) <= 1e-5
+
+
+def test_a_strided_dilated_conv_then_a_flatten_by_shape_with_an_end_matches_onnxruntime():
+    """The chain's map size after a dilated conv (1 + (10 - 2*(3-1) - 1) // 2 = 3, so 4*3*3 = 36
+    values reach the Gemm), and opset 15's Shape with an end: the batch size alone, then -1."""
+    from .graphs import GraphBuilder
+
+    g = GraphBuilder((1, 10, 10), seed=11, opset=15)
+    g.conv(1, 4, 3, name="dilated", strides=[2, 2], dilations=[2, 2])
+    g.nodes.append(helper.make_node("Shape", [g.x], ["batch"], name="shape", end=1))
+    g.nodes.append(helper.make_node("Concat", ["batch", g.const(np.array([-1], np.int64))], ["target"], name="cat",
+                                    axis=0))
+    g.op("Reshape", "target", name="view")
+    g.gemm(36, 3, name="head")
+    x = np.random.default_rng(12).uniform(0, 1, (1, 10, 10)).astype(np.float32)
+    network, _, compared = _check_layers(g, x, x)
+    assert compared == ["dilated", "view", "head"]
+
+
+def test_reshape_folded_from_constants_copies_the_size_where_the_target_says_0():
+    """ONNX Reshape: a 0 in the target keeps that axis's size unless allowzero is set."""
+    from app.onnx_io.constants import reshape
+
+    data = np.arange(24).reshape(2, 3, 4)
+    assert reshape(data, np.array([0, -1])).shape == (2, 12)
+    assert reshape(data, np.array([0, 0, -1])).shape == (2, 3, 4)
+    assert reshape(data, np.array([4, 0, 2])).shape == (4, 3, 2)
+    assert reshape(np.zeros((0, 4)), np.array([0, 4]), allowzero=1).shape == (0, 4)
