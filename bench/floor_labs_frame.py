@@ -27,7 +27,14 @@ import platform
 import sys
 
 from bench_labs_page import (
-    RESULTS, TARGET_UPDATES, Variant, apps_now_and_before, frame_grid, frames_missed, open_lab, reset,
+    RESULTS,
+    TARGET_UPDATES,
+    Variant,
+    apps_now_and_before,
+    frame_grid,
+    frames_missed,
+    open_lab,
+    reset,
 )
 from bench_page import load_average, percentile
 

@@ -142,11 +142,11 @@ def test_predict_is_the_argmax_of_forward_in_batches():
 
 
 @pytest.mark.parametrize("kind, attrs, in_shape, words", [
-    (MAXPOOL, dict(kernel=3, padding=2), (1, 8, 8), "pooling padding must be between 0 and half the kernel"),
-    ("avgpool", dict(kernel=2, stride=2, dilation=2), (1, 8, 8), "pooling has no dilation"),
-    (CONV, dict(channels=1, kernel=3, dilation=0), (1, 8, 8), "kernel, stride and dilation must be positive"),
-    (CONV, dict(channels=1, kernel=3), (1, 8, 2), "kernel larger than its 8x2 input"),
-    (MAXPOOL, dict(kernel=3), (1, 8, 2), "kernel larger than its 8x2 input"),
+    (MAXPOOL, {"kernel": 3, "padding": 2}, (1, 8, 8), "pooling padding must be between 0 and half the kernel"),
+    ("avgpool", {"kernel": 2, "stride": 2, "dilation": 2}, (1, 8, 8), "pooling has no dilation"),
+    (CONV, {"channels": 1, "kernel": 3, "dilation": 0}, (1, 8, 8), "kernel, stride and dilation must be positive"),
+    (CONV, {"channels": 1, "kernel": 3}, (1, 8, 2), "kernel larger than its 8x2 input"),
+    (MAXPOOL, {"kernel": 3}, (1, 8, 2), "kernel larger than its 8x2 input"),
 ], ids=["pool padding past half", "pool dilation", "conv dilation 0", "conv wider than its input", "pool wider than its input"])
 def test_layers_the_kernels_cannot_compute_are_refused_by_the_architecture(kind, attrs, in_shape, words):
     with pytest.raises(ValueError, match=words):

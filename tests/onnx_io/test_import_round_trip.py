@@ -153,7 +153,7 @@ def test_a_strided_dilated_conv_then_a_flatten_by_shape_with_an_end_matches_onnx
     g.op("Reshape", "target", name="view")
     g.gemm(36, 3, name="head")
     x = np.random.default_rng(12).uniform(0, 1, (1, 10, 10)).astype(np.float32)
-    network, _, compared = _check_layers(g, x, x)
+    _, _, compared = _check_layers(g, x, x)
     assert compared == ["dilated", "view", "head"]
 
 

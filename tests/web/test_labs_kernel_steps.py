@@ -5,9 +5,9 @@ output map again and leaves the input map, which it did not change, as it was.""
 
 from __future__ import annotations
 
-from .helpers import SEVEN, draw
-
 from playwright.sync_api import expect
+
+from .helpers import SEVEN, draw
 
 # The cells a student can see: where each sits on screen, its label and its number.
 VISIBLE_CELLS = """() => [...document.querySelectorAll('#lab-kernel .kernel-cells input')]

@@ -3,9 +3,9 @@ move the pointer reports; a link written when it moved in twentieths opens where
 
 from __future__ import annotations
 
-from .conftest import open_ready
-
 from playwright.sync_api import expect
+
+from .conftest import open_ready
 
 
 def link_scale(page) -> float:

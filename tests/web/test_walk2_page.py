@@ -5,6 +5,7 @@ pixels read back from the canvases) and held against the server's own answer."""
 from __future__ import annotations
 
 import io
+import itertools
 
 import numpy as np
 import pytest
@@ -98,9 +99,9 @@ def test_laptop_confusion_matrix_fits_its_card_and_the_change_says_its_colours(b
         brighter = np.unravel_index(change.argmax(), change.shape)
         darker = np.unravel_index(change.argmin(), change.shape)
         assert change[brighter] > 0 > change[darker]
-        r, g, b = drawn[brighter]
+        r, _, b = drawn[brighter]
         assert r > b + 60, f"the most brightened pixel is drawn {drawn[brighter]}, not orange"
-        r, g, b = drawn[darker]
+        r, _, b = drawn[darker]
         assert b > r + 60, f"the most darkened pixel is drawn {drawn[darker]}, not blue"
         assert page.console.errors == []
     finally:
@@ -127,7 +128,7 @@ def test_tablet_preparation_captions_have_room_beside_their_pictures(browser, se
             assert not _overlap(s["img"], s["caption"]), f"{s['step']}: its caption lies over its picture"
             for part in (s["li"], s["img"], s["caption"]):
                 assert card["left"] - 0.5 <= part["left"] and part["right"] <= card["right"] + 0.5, f"{s['step']} leaves the card"
-        for a, b in zip(steps, steps[1:]):
+        for a, b in itertools.pairwise(steps):
             assert not _overlap(a["li"], b["li"]), f"{a['step']} and {b['step']} overlap"
         assert page.console.errors == []
     finally:
