@@ -116,8 +116,9 @@ export class MapGrid {
     if (!this.frame || !this.spots[c]) return;
     const [, h, w] = this.shape;
     const [left, top] = this.spots[c];
-    blowUp(this.images[c].data, w, h, this.cell, this.frame.data, this.frame.width, left, top);
-    this.ctx.putImageData(this.frame, 0, 0, left, top, w * this.cell, h * this.cell);
+    const cell = this.placedCell; // the size the spots were measured at (a new scale is placed anew)
+    blowUp(this.images[c].data, w, h, cell, this.frame.data, this.frame.width, left, top);
+    this.ctx.putImageData(this.frame, 0, 0, left, top, w * cell, h * cell);
   }
 
   /**
