@@ -153,13 +153,24 @@ def test_a_unit_clicked_in_either_network_is_explained_with_that_networks_own_nu
         expect(title).to_have_text("conv2 · map 4, row 3, column 5")
         expected = float({t.name: t for t in left.trace(_input_drawn(page, LEFT))}["conv2"].output[unit])
         assert shown == pytest.approx(expected, abs=2e-3 + 1e-3 * abs(expected))
-        # A new input answers both networks again; the panel stays the first network's.
+        # A new input answers both networks again: the panel stays the first network's (the
+        # second network's panel, closed when the first opened, does not take it back).
         page.get_by_role("button", name="Example: a 2").dispatch_event("click")  # the panel lies over the side column
         page.wait_for_function("() => document.querySelector('#compare').dataset.answerA === '2'", timeout=20000)
         page.wait_for_timeout(600)  # the second network's answer lands too
+        expect(page.get_by_test_id("unit-detail")).to_be_visible()
         expect(title).to_have_text("conv2 · map 4, row 3, column 5")
-        # And back to the second, then Escape closes it.
+        page.wait_for_function("() => location.hash.includes('explain=1')", timeout=5000)  # the link reopens it
+        # And back to the second, then Escape closes it. The first network's explanation is
+        # closed, so the link no longer holds it.
         _explained(page, RIGHT, "conv2", unit)
+        expect(title).to_have_text("The right network: conv2 · map 4, row 3, column 5")
+        page.wait_for_function("() => !location.hash.includes('explain=1')", timeout=5000)
+        # The second network's explanation follows a new input: it stays open, on that network.
+        page.get_by_role("button", name="Example: a 7").dispatch_event("click")
+        page.wait_for_function("() => document.querySelector('#compare').dataset.answerA === '7'", timeout=20000)
+        page.wait_for_timeout(600)
+        expect(page.get_by_test_id("unit-detail")).to_be_visible()
         expect(title).to_have_text("The right network: conv2 · map 4, row 3, column 5")
     finally:
         page.keyboard.press("Escape")
